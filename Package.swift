@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Every Swift plugin exports exactly one symbol, the ABI entry point; the
+// version script hides everything else (including the plugin kit's symbols),
+// so plugins cannot collide with each other or with the host.
+let pluginRoot = Context.packageDirectory
+let pluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=\(pluginRoot)/plugin-sdk/exports.map"]),
+]
+
+/// A shipped plugin library: `Plugins/<folder>/` becomes `liblaunch-agent-<folder>.so`.
+func plugin(_ folder: String, target: String) -> (Product, Target) {
+    (
+        .library(name: "launch-agent-\(folder)", type: .dynamic, targets: [target]),
+        .target(
+            name: target,
+            dependencies: ["LaunchAgentPluginKit"],
+            path: "Plugins/\(folder)",
+            linkerSettings: pluginLinkerSettings
+        )
+    )
+}
+
+let plugins = [
+    plugin("noop", target: "NoopPlugin"),
+]
+
+let package = Package(
+    name: "launch-agent",
+    products: [
+        .executable(name: "agent", targets: ["agent"]),
+    ] + plugins.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The C ABI: plugin-sdk/include/launch_agent_plugin.h is the contract.
+        .target(
+            name: "LaunchAgentABI",
+            path: "plugin-sdk",
+            sources: ["abi/abi_probe.c"],
+            publicHeadersPath: "include"
+        ),
+        .systemLibrary(
+            name: "CYAML",
+            path: "Sources/CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // The host: config → plugins → pipeline. Knows no cloud.
+        .target(
+            name: "AgentCore",
+            dependencies: ["CYAML", "CCurl", "LaunchAgentABI"],
+            path: "Sources/AgentCore"
+        ),
+        .executableTarget(
+            name: "agent",
+            dependencies: [
+                "AgentCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/agent"
+        ),
+        // The Swift kit for plugin authors; linked statically into each plugin,
+        // never into the host.
+        .target(
+            name: "LaunchAgentPluginKit",
+            dependencies: ["LaunchAgentABI"],
+            path: "plugin-sdk/swift/LaunchAgentPluginKit"
+        ),
+        .testTarget(
+            name: "AgentCoreTests",
+            dependencies: ["AgentCore", "LaunchAgentABI"],
+            path: "Tests/AgentCoreTests",
+            resources: [.copy("Fixtures")]
+        ),
+    ] + plugins.map(\.1)
+)
