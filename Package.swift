@@ -3,10 +3,12 @@ import PackageDescription
 
 // Every Swift plugin exports exactly one symbol, the ABI entry point; the
 // version script hides everything else (including the plugin kit's symbols),
-// so plugins cannot collide with each other or with the host.
+// so plugins cannot collide with each other or with the host. Linked with lld
+// (shipped with the toolchain): gold leaves the hidden Swift symbols in .dynsym
+// as LOCAL entries, so `nm -D --defined-only` would list them.
 let pluginRoot = Context.packageDirectory
 let pluginLinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(["-Xlinker", "--version-script=\(pluginRoot)/plugin-sdk/exports.map"]),
+    .unsafeFlags(["-use-ld=lld", "-Xlinker", "--version-script=\(pluginRoot)/plugin-sdk/exports.map"]),
 ]
 
 /// A shipped plugin library: `Plugins/<folder>/` becomes `liblaunch-agent-<folder>.so`.
