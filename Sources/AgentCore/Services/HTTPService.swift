@@ -1,0 +1,114 @@
+import LaunchAgentABI
+
+/// `la_http_v1` (LA_SERVICE_HTTP): plugins' HTTP requests, served by
+/// `HTTPClient.shared` so they get the host's proxy and CA settings.
+enum HTTPService {
+    /// Allocated once and never freed: service tables live for the process.
+    nonisolated(unsafe) static let table: UnsafePointer<la_http_v1> = {
+        let table = UnsafeMutablePointer<la_http_v1>.allocate(capacity: 1)
+        table.initialize(to: la_http_v1())
+        table.pointee.struct_size = UInt32(MemoryLayout<la_http_v1>.size)
+        table.pointee.request = { _, call, requestJSON, body, sink in
+            HTTPService.request(call: ServiceCall(raw: call), requestJSON: requestJSON, body: body, sink: sink)
+        }
+        return UnsafePointer(table)
+    }()
+
+    static func request(
+        call: ServiceCall, requestJSON: la_str, body: la_str, sink: UnsafePointer<la_http_sink_v1>?
+    ) -> la_status {
+        let request: HTTPRequest
+        do throws(ServiceRequestError) {
+            request = try parse(serviceBytes(requestJSON), body: body)
+        } catch {
+            return call.fail(LA_ERR_INVALID_ARGUMENT, error.message)
+        }
+
+        let onHead = sink.flatMap { s in serviceHasField(s, \la_http_sink_v1.on_head) ? s.pointee.on_head : nil }
+        let onBody = sink.flatMap { s in serviceHasField(s, \la_http_sink_v1.on_body) ? s.pointee.on_body : nil }
+        let ctx = sink.flatMap { s in serviceHasField(s, \la_http_sink_v1.ctx) ? s.pointee.ctx : nil }
+        do throws(HTTPError) {
+            _ = try HTTPClient.shared.send(
+                request,
+                cancel: { call.isCancelled },
+                onHead: { head in
+                    guard let onHead else { return }
+                    withServiceStr(headJSON(head)) { onHead(ctx, $0) }
+                },
+                onBody: { chunk in
+                    guard let onBody else { return }
+                    withServiceStr(bytes: chunk) { onBody(ctx, $0) }
+                })
+            return LA_OK
+        } catch {
+            let code: la_status
+            switch error.category {
+            case .timeout: code = LA_ERR_TIMEOUT
+            case .cancelled: code = LA_ERR_CANCELLED
+            case .invalidRequest: code = LA_ERR_INVALID_ARGUMENT
+            case .connection, .tls, .io: code = LA_ERR_IO
+            }
+            return call.fail(code, error.message, retryable: error.isRetryable)
+        }
+    }
+
+    /// `{"status":200,"headers":[["name","value"],...]}`, keys in the header's order.
+    static func headJSON(_ head: HTTPResponseHead) -> String {
+        let headers = JSONValue.array(head.headers.map { .array([.string($0.name), .string($0.value)]) })
+        return #"{"status":\#(head.status),"headers":\#(headers.serialized)}"#
+    }
+
+    static let fields: Set<String> = ["method", "url", "headers", "timeout_ms", "follow_redirects", "insecure", "body_file"]
+
+    /// The request JSON exactly as the header documents it. Absent fields take
+    /// their defaults (GET, no headers, no timeout, no redirects, TLS verified).
+    static func parse(_ json: [UInt8], body: la_str) throws(ServiceRequestError) -> HTTPRequest {
+        let f = try ServiceRequestFields(service: "http", json: json, allowed: fields)
+        guard let url = try f.string("url"), !url.isEmpty else { throw f.error("url", "is required (an http:// or https:// URL)") }
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else {
+            throw f.error("url", "must start with http:// or https://")
+        }
+        var request = HTTPRequest(url: url)
+        if let method = try f.string("method") {
+            guard HTTPRequest.isToken(method) else { throw f.error("method", "must be an HTTP method such as GET or PUT") }
+            request.method = method
+        }
+        if let headers = f.members["headers"], headers != .null {
+            guard case .array(let items) = headers else {
+                throw f.error("headers", "must be a list of [name, value] pairs, got \(headers.typeDescription)")
+            }
+            for (i, item) in items.enumerated() {
+                guard case .array(let pair) = item, pair.count == 2,
+                      case .string(let name) = pair[0], case .string(let value) = pair[1] else {
+                    throw f.error("headers[\(i)]", "must be a [name, value] pair of strings")
+                }
+                guard HTTPRequest.isToken(name) else {
+                    throw f.error("headers[\(i)]", "has an invalid header name")
+                }
+                guard !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+                    throw f.error("headers[\(i)]", "value contains a line break or NUL")
+                }
+                request.headers.append((name, value))
+            }
+        }
+        if let ms = try f.nonNegativeInt("timeout_ms"), ms > 0 { request.timeout = .milliseconds(ms) }
+        request.followRedirects = try f.bool("follow_redirects") ?? false
+        request.insecure = try f.bool("insecure") ?? false
+
+        if let slice = try f.object("body_file", allowed: ["path", "offset", "length"]) {
+            guard let path = try slice.string("path"), !path.isEmpty else {
+                throw slice.error("path", "is required (the file to send a slice of)")
+            }
+            let offset = try slice.nonNegativeInt("offset") ?? 0
+            let length = try slice.nonNegativeInt("length")
+            guard body.len == 0 else {
+                throw f.error("body_file", "and a non-empty body were both given; send one or the other")
+            }
+            request.body = .fileSlice(path: path, offset: UInt64(offset), length: length.map { UInt64($0) })
+        } else if body.len > 0 {
+            request.body = .bytes(serviceBytes(body))
+        }
+        return request
+    }
+}

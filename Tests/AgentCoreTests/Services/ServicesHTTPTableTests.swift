@@ -1,0 +1,170 @@
+import LaunchAgentABI
+import Testing
+@testable import AgentCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `la_http_v1` called through its function pointer, as a plugin would.
+@Suite struct ServicesHTTPTableTests {
+    /// Runs `json` and expects LA_ERR_INVALID_ARGUMENT with a message naming `field`.
+    func expectInvalid(_ json: String, body: [UInt8] = [], naming field: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink()
+        let status = servicesCallHTTP(json, body: body, call: call, sink: sink)
+        #expect(status == LA_ERR_INVALID_ARGUMENT, sourceLocation: sourceLocation)
+        #expect(call.lastError?.code == LA_ERR_INVALID_ARGUMENT, sourceLocation: sourceLocation)
+        let message = call.lastError?.message ?? ""
+        #expect(message.contains(field), "message \"\(message)\" does not name \(field)", sourceLocation: sourceLocation)
+        #expect(sink.heads.isEmpty, sourceLocation: sourceLocation)
+    }
+
+    @Test func rejectsInvalidRequestJSONNamingTheField() {
+        expectInvalid("not json", naming: "not valid JSON")
+        expectInvalid("[1]", naming: "must be a JSON object")
+        expectInvalid(#"{"method":"GET"}"#, naming: "\"url\"")
+        expectInvalid(#"{"url":42}"#, naming: "\"url\"")
+        expectInvalid(#"{"url":"ftp://x/y"}"#, naming: "\"url\"")
+        expectInvalid(#"{"url":"http://x","method":7}"#, naming: "\"method\"")
+        expectInvalid(#"{"url":"http://x","method":"GET /evil"}"#, naming: "\"method\"")
+        expectInvalid(#"{"url":"http://x","headers":[["Bad Name","v"]]}"#, naming: "\"headers[0]\"")
+        expectInvalid(#"{"url":"http://x","headers":{"a":"b"}}"#, naming: "\"headers\"")
+        expectInvalid(#"{"url":"http://x","headers":[["a","b"],["c"]]}"#, naming: "\"headers[1]\"")
+        expectInvalid(#"{"url":"http://x","headers":[["a","b\r\nc: d"]]}"#, naming: "\"headers[0]\"")
+        expectInvalid(#"{"url":"http://x","timeout_ms":-1}"#, naming: "\"timeout_ms\"")
+        expectInvalid(#"{"url":"http://x","timeout_ms":1.5}"#, naming: "\"timeout_ms\"")
+        expectInvalid(#"{"url":"http://x","follow_redirects":"yes"}"#, naming: "\"follow_redirects\"")
+        expectInvalid(#"{"url":"http://x","insecure":1}"#, naming: "\"insecure\"")
+        expectInvalid(#"{"url":"http://x","timeout":5}"#, naming: "\"timeout\"")
+        expectInvalid(#"{"url":"http://x","body_file":"/tmp/x"}"#, naming: "\"body_file\"")
+        expectInvalid(#"{"url":"http://x","body_file":{"offset":0}}"#, naming: "\"body_file.path\"")
+        expectInvalid(#"{"url":"http://x","body_file":{"path":"/x","offset":-3}}"#, naming: "\"body_file.offset\"")
+        expectInvalid(#"{"url":"http://x","body_file":{"path":"/x","length":"9"}}"#, naming: "\"body_file.length\"")
+        expectInvalid(#"{"url":"http://x","body_file":{"path":"/x","size":9}}"#, naming: "\"body_file.size\"")
+        expectInvalid(#"{"url":"http://x","body_file":{"path":"/x"}}"#, body: [1], naming: "\"body_file\"")
+    }
+
+    @Test func deliversHeadJSONOnceAndTheBody() throws {
+        let server = try ServicesTestServer.plain()
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink()
+        let json = #"{"method":"POST","url":"\#(server.url("/echo"))","headers":[["X-Plugin","yes"]],"timeout_ms":10000}"#
+        let status = servicesCallHTTP(json, body: Array("payload".utf8), call: call, sink: sink)
+        #expect(status == LA_OK)
+        #expect(call.errors.isEmpty)
+        #expect(sink.heads.count == 1)
+        let head = try JSONValue(parsing: sink.heads[0])
+        #expect(head["status"] == .int(200))
+        let headers = try #require(head["headers"]?.arrayValue)
+        #expect(headers.contains(.array([.string("content-type"), .string("application/json")])))
+        #expect(sink.heads[0].hasPrefix(#"{"status":200,"headers":[["#))
+        let echo = try JSONValue(parsing: sink.body)
+        #expect(echo["method"] == .string("POST"))
+        #expect(echo["body"] == .string("payload"))
+        let sent = echo["headers"]?.arrayValue ?? []
+        #expect(sent.contains(.array([.string("X-Plugin"), .string("yes")])))
+    }
+
+    @Test func defaultsToGETAndReportsNon2xxAsOK() throws {
+        let server = try ServicesTestServer.plain()
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink()
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/status/503"))"}"#, call: call, sink: sink) == LA_OK)
+        #expect(try JSONValue(parsing: sink.heads.first ?? "")["status"] == .int(503))
+        #expect(sink.body == Array("boom".utf8))
+        // A NULL sink discards the response.
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))"}"#, call: call, sink: nil) == LA_OK)
+    }
+
+    @Test func uploadsABodyFileSlice() throws {
+        let server = try ServicesTestServer.plain()
+        let dir = servicesTempDirectory()
+        let path = dir + "/part.bin"
+        servicesWriteFile(path, servicesTestBytes(2_000_000, seed: 11))
+        defer { unlink(path); rmdir(dir) }
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink()
+        let json = #"{"method":"PUT","url":"\#(server.url("/upload-check?path=\(path)&offset=1048576&length=700000"))","body_file":{"path":"\#(path)","offset":1048576,"length":700000}}"#
+        #expect(servicesCallHTTP(json, call: call, sink: sink) == LA_OK)
+        #expect(String(decoding: sink.body, as: UTF8.self) == "match")
+    }
+
+    @Test func timeoutMapsToLA_ERR_TIMEOUT() throws {
+        let server = try ServicesTestServer.plain()
+        let call = ServicesTestCall()
+        let status = servicesCallHTTP(#"{"url":"\#(server.url("/slow?seconds=5"))","timeout_ms":250}"#, call: call, sink: ServicesHTTPSink())
+        #expect(status == LA_ERR_TIMEOUT)
+        #expect(call.lastError?.code == LA_ERR_TIMEOUT)
+        #expect(call.lastError?.details == #"{"retryable":true}"#)
+    }
+
+    @Test func isCancelledMapsToLA_ERR_CANCELLED() throws {
+        let server = try ServicesTestServer.plain()
+        let call = ServicesTestCall()
+        let start = ContinuousClock.now
+        let canceller = ServicesDelayedCancel(call, after: .milliseconds(300))
+        let status = servicesCallHTTP(#"{"url":"\#(server.url("/slow?seconds=10"))"}"#, call: call, sink: ServicesHTTPSink())
+        canceller.join()
+        #expect(status == LA_ERR_CANCELLED)
+        #expect(call.lastError?.code == LA_ERR_CANCELLED)
+        #expect(servicesElapsed(since: start) < .seconds(3))
+    }
+
+    @Test func connectionFailureIsLA_ERR_IOWithRedactedMessage() throws {
+        let secret = servicesUniqueSecret("host-secret")
+        Redactor.shared.register(secret)
+        let call = ServicesTestCall()
+        let json = #"{"url":"http://127.0.0.1:1/\#(secret)","headers":[["Authorization","Bearer sekrit-bearer"]]}"#
+        #expect(servicesCallHTTP(json, call: call, sink: ServicesHTTPSink()) == LA_ERR_IO)
+        let error = try #require(call.lastError)
+        #expect(error.code == LA_ERR_IO)
+        #expect(!error.message.contains(secret))
+        #expect(!error.message.contains("sekrit-bearer"))
+        #expect(error.message.contains("[REDACTED]"))
+        #expect(error.details == #"{"retryable":true}"#)
+    }
+
+    @Test func tlsFailureIsLA_ERR_IOAndInsecureWorks() throws {
+        let server = try ServicesTestServer.tls()
+        // The shared client reads the real environment; the test CA is in no
+        // system bundle, so verification fails whatever SSL_CERT_FILE says.
+        let call = ServicesTestCall()
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))"}"#, call: call, sink: ServicesHTTPSink()) == LA_ERR_IO)
+        #expect(call.lastError?.details == #"{"retryable":false}"#)
+        let ok = ServicesTestCall()
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))","insecure":true}"#, call: ok, sink: ServicesHTTPSink()) == LA_OK)
+    }
+
+    @Test func redirectsFollowedWhenAsked() throws {
+        let server = try ServicesTestServer.plain()
+        let sink = ServicesHTTPSink()
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/redirect"))","follow_redirects":true}"#, call: ServicesTestCall(), sink: sink) == LA_OK)
+        #expect(sink.heads.count == 1)
+        #expect(try JSONValue(parsing: sink.heads[0])["status"] == .int(200))
+    }
+}
+
+/// Sets the call's cancel flag from another thread after `delay`, as the
+/// host does when a job is cancelled.
+final class ServicesDelayedCancel: @unchecked Sendable {
+    private var thread = pthread_t()
+
+    init(_ call: ServicesTestCall, after delay: Duration) {
+        let box = Unmanaged.passRetained(Box(call: call, delay: delay)).toOpaque()
+        pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            let ms = box.delay.serviceMilliseconds
+            usleep(UInt32(ms * 1000))
+            box.call.cancel()
+            return nil
+        }, box)
+    }
+
+    func join() { pthread_join(thread, nil) }
+
+    private final class Box {
+        let call: ServicesTestCall
+        let delay: Duration
+        init(call: ServicesTestCall, delay: Duration) { self.call = call; self.delay = delay }
+    }
+}
