@@ -32,6 +32,9 @@ let package = Package(
     name: "launch-agent",
     products: [
         .executable(name: "agent", targets: ["agent"]),
+        // For plugin authors outside this repository: link the kit statically
+        // into a `.dynamic` product of their own (docs/plugin-author-guide.md).
+        .library(name: "LaunchAgentPluginKit", type: .static, targets: ["LaunchAgentPluginKit"]),
     ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -81,7 +84,7 @@ let package = Package(
             name: "AgentCoreTests",
             dependencies: ["AgentCore", "LaunchAgentABI"],
             path: "Tests/AgentCoreTests",
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures", "Services/services_test_server.py"]
         ),
     ] + plugins.map(\.1)
 )

@@ -305,10 +305,13 @@ typedef struct la_component_v1 {
     const char *name;          /* [a-z0-9-]+, NUL-terminated; the value users write in YAML */
     const char *description;   /* one line, may be NULL */
     /* For kinds chosen by a URI (registry: builder.destination; context-store:
-     * builder.build-context-store): newline-separated glob patterns of the
-     * URIs this component serves, matched against the URI with any
-     * "https://" prefix removed, e.g. "*.dkr.ecr.*.amazonaws.com/*" or
-     * "s3://*". NULL for other kinds. */
+     * builder.build-context-store): newline-separated glob patterns ('*'
+     * matches any run of characters) of the URIs this component serves. A
+     * pattern is matched against the URI's "authority": for a registry the
+     * host name of the destination (ECR: "*.dkr.ecr.*.amazonaws.com"), for a
+     * context store the scheme and bucket ("s3:" followed by "//" and "*"),
+     * or, for https URIs, the host name ("*.blob.core.windows.net").
+     * plugin-sdk/docs/interfaces.md gives the exact rules. NULL for other kinds. */
     const char *uri_patterns;
 } la_component_v1;
 
