@@ -349,16 +349,16 @@ static la_status config_member(void *ctx, const char *key, cursor value) {
         skip_ws(&value);
         char *message = NULL;
         if (!read_string(&value, &message)) {
-            return config_error(cfg->call, key, "'message' for builder '" COMPONENT_NAME "' must be a string");
+            return config_error(cfg->call, key, "'message' must be a string");
         }
         free(*cfg->message);
         *cfg->message = message;
         return LA_OK;
     }
     if (looks_like(key, "message")) {
-        snprintf(text, sizeof text, "unknown key '%.200s' for builder '" COMPONENT_NAME "'; did you mean 'message'?", key);
+        snprintf(text, sizeof text, "unknown key '%.200s'; did you mean 'message'?", key);
     } else {
-        snprintf(text, sizeof text, "unknown key '%.200s' for builder '" COMPONENT_NAME "' (its only key is 'message')", key);
+        snprintf(text, sizeof text, "unknown key '%.200s' (its only key is 'message')", key);
     }
     return config_error(cfg->call, key, text);
 }

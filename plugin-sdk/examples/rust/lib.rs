@@ -504,7 +504,7 @@ impl EchoBuilder {
                             Json::Null => {}
                             _ => {
                                 return Err(config_error(format!(
-                                    "'message' for builder '{}' must be a string",
+                                    "'message' must be a string",
                                     COMPONENT_NAME
                                 )))
                             }
@@ -515,7 +515,7 @@ impl EchoBuilder {
                         } else {
                             " (its only key is 'message')".to_string()
                         };
-                        return Err(config_error(format!("unknown key '{}' for builder '{}'{}", key, COMPONENT_NAME, hint)));
+                        return Err(config_error(format!("unknown key '{}'{}", key, hint)));
                     }
                 }
             }

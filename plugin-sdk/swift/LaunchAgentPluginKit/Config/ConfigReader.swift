@@ -12,9 +12,9 @@
 ///
 /// Every error is a ``PluginError`` with code ``PluginError/Code/config`` and a JSON pointer into the create
 /// document (`/config/namespace`), which the host turns into `FILE:LINE:COL: error: MESSAGE`:
-/// - a key of the wrong type: `'timeout-seconds' for builder 'kaniko' must be an integer, not a string`
+/// - a key of the wrong type: `'timeout-seconds' must be an integer, not a string`
 /// - a missing required key: `missing key 'namespace' for runner 'kubernetes'` (pointing at the mapping)
-/// - an unknown key: `unknown key 'kaniko_config' for builder 'kaniko'; did you mean 'kaniko-config'?`
+/// - an unknown key: `unknown key 'kaniko_config'; did you mean 'kaniko-config'?` (the host prefixes `builder 'kaniko': `)
 ///
 /// A key whose value is `null` (YAML `key:` with nothing after it) counts as absent.
 public struct ConfigReader: Sendable {
@@ -104,7 +104,7 @@ public struct ConfigReader: Sendable {
         if let suggestion = Suggestion.closest(to: unknown, among: vocabulary) {
             message += "; did you mean '\(suggestion)'?"
         } else if asked.isEmpty {
-            message += " (it takes no keys of its own)"
+            message += " (this component takes no keys of its own)"
         } else {
             message += " (known keys: \(asked.sorted().joined(separator: ", ")))"
         }
@@ -150,21 +150,14 @@ public struct ConfigReader: Sendable {
         error("missing key '\(key)'\(whereabouts)", at: nil)
     }
 
-    /// " for builder 'kaniko'" / " in 'resources' for builder 'kaniko'" / "" for requests.
+    /// "" / " in 'resources'". Config messages never name the component:
+    /// the host puts "builder 'kaniko': " in front of every one.
     private var whereabouts: String {
-        let section = path.isEmpty ? "" : " in '\(path)'"
-        switch mode {
-        case .config(let owner, _): return "\(section) for \(owner)"
-        case .request: return section
-        }
+        path.isEmpty ? "" : " in '\(path)'"
     }
 
-    /// "'timeout' for builder 'kaniko'" / "'resources.cpu' for builder 'kaniko'" / "'image'".
+    /// "'timeout'" / "'resources.cpu'".
     private func describe(_ key: String) -> String {
-        let full = path.isEmpty ? key : "\(path).\(key)"
-        switch mode {
-        case .config(let owner, _): return "'\(full)' for \(owner)"
-        case .request: return "'\(full)'"
-        }
+        "'\(path.isEmpty ? key : "\(path).\(key)")'"
     }
 }
