@@ -1,5 +1,8 @@
 import AgentCore
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `agent config validate`.
 struct ConfigCommand: ParsableCommand {
@@ -40,8 +43,10 @@ struct ConfigValidate: ParsableCommand {
     }
 }
 
-/// Writes one message to stderr.
+/// Writes one message to stderr, after whatever stdout holds, so that the
+/// two streams read in order on a terminal.
 func printError(_ message: String) {
+    fflush(nil)
     var text = message
     if !text.hasSuffix("\n") { text += "\n" }
     FileHandleStderr.write(text)

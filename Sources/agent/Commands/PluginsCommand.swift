@@ -64,8 +64,12 @@ struct PluginsInspect: ParsableCommand {
         }
         switch output {
         case .json: print(PluginReport.json(lib).serialized)
-        case .text: print(PluginReport.inspect(lib), terminator: "")
+        case .text where lib.descriptor != nil: print(PluginReport.inspect(lib), terminator: "")
+        case .text: break // nothing to show but the reason below
         }
-        if lib.status != .ok { throw AgentExit.pluginProblem }
+        if let reason = lib.status.reason {
+            printError("\(lib.path): \(lib.status.label): \(reason)")
+            throw AgentExit.pluginProblem
+        }
     }
 }

@@ -97,7 +97,6 @@ enum PluginReport {
             for p in c.uriPatterns { out += "  serves:     \(p)\n" }
         }
         out += "status:       \(lib.status.label)\n"
-        if let reason = lib.status.reason { out += "reason:       \(lib.fileName): \(reason)\n" }
         return out
     }
 }

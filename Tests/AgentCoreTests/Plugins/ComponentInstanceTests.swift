@@ -27,7 +27,7 @@ import Testing
         } throws: { error in
             guard let e = error as? PluginCallError else { return false }
             return e.status == -10 && e.pointer == "/config/flavour"
-                && e.message == "unknown key 'flavour' for builder 'fixture'; did you mean 'flavor'?"
+                && e.message == "unknown key 'flavour'; did you mean 'flavor'?"
                 && e.description.hasPrefix("builder 'fixture' (dev.test.fixture 1.2.3, libgood.so) create: ")
         }
     }

@@ -68,7 +68,7 @@ static la_status create(const la_host_v1 *host, uint32_t index, la_str config, c
     }
     /* A config with "flavour" in it is refused, pointing at the key. */
     if (config.len > 0 && memmem(config.ptr, config.len, "\"flavour\"", 9) != NULL) {
-        call->set_error(call, LA_ERR_CONFIG, STR("unknown key 'flavour' for builder 'fixture'; did you mean 'flavor'?"),
+        call->set_error(call, LA_ERR_CONFIG, STR("unknown key 'flavour'; did you mean 'flavor'?"),
                         STR("{\"pointer\":\"/config/flavour\"}"));
         return LA_ERR_CONFIG;
     }
