@@ -40,7 +40,8 @@ LA_GOLDEN_OFFSET(la_http_sink_v1, reserved0, 4);
 LA_GOLDEN_OFFSET(la_http_sink_v1, ctx, 8);
 LA_GOLDEN_OFFSET(la_http_sink_v1, on_head, 16);
 LA_GOLDEN_OFFSET(la_http_sink_v1, on_body, 24);
-LA_GOLDEN_MIN_SIZE(la_http_sink_v1, 32);
+LA_GOLDEN_OFFSET(la_http_sink_v1, on_error, 32);
+LA_GOLDEN_MIN_SIZE(la_http_sink_v1, 40);
 
 LA_GOLDEN_OFFSET(la_http_v1, struct_size, 0);
 LA_GOLDEN_OFFSET(la_http_v1, reserved0, 4);
@@ -52,7 +53,8 @@ LA_GOLDEN_OFFSET(la_process_sink_v1, reserved0, 4);
 LA_GOLDEN_OFFSET(la_process_sink_v1, ctx, 8);
 LA_GOLDEN_OFFSET(la_process_sink_v1, on_stdout, 16);
 LA_GOLDEN_OFFSET(la_process_sink_v1, on_stderr, 24);
-LA_GOLDEN_MIN_SIZE(la_process_sink_v1, 32);
+LA_GOLDEN_OFFSET(la_process_sink_v1, on_error, 32);
+LA_GOLDEN_MIN_SIZE(la_process_sink_v1, 40);
 
 LA_GOLDEN_OFFSET(la_process_v1, struct_size, 0);
 LA_GOLDEN_OFFSET(la_process_v1, reserved0, 4);

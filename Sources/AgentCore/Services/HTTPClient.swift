@@ -29,13 +29,22 @@ public struct HTTPClient: Sendable {
         getenv(name).map { String(cString: $0) }
     }
 
-    /// Performs `request`, streaming the response: `onHead` once when the final
-    /// response's headers are complete, then `onBody` per chunk. Returns the
-    /// head. A response with any status is a success; only "no response" throws.
+    /// Performs `request`, streaming the response: `onHead` exactly once, for
+    /// the final response (after the redirects libcurl followed; never for a
+    /// 1xx interim response such as `100 Continue`), then `onBody` per chunk.
+    /// Returns the head. A response with any status is a success; only "no
+    /// response" throws.
+    ///
+    /// The head is handed over with the first byte of the body, or when the
+    /// transfer ends for a response without one: only then is it certain
+    /// that libcurl will not act on this response itself (follow a redirect,
+    /// or repeat the request, as after a `417` to `Expect: 100-continue`),
+    /// in which case it discards that response's body and starts another.
     ///
     /// `cancel` is polled by libcurl's progress callback (at least once a
     /// second, more often while data flows). An error thrown by `onHead` or
-    /// `onBody` aborts the transfer and is rethrown as is.
+    /// `onBody` is how a caller stops early: it aborts the transfer at once
+    /// and is rethrown as is.
     public func send(
         _ request: HTTPRequest,
         cancel: () -> Bool = { false },
@@ -91,6 +100,9 @@ private final class HTTPTransfer {
     /// Headers of the response block being received; reset at each status
     /// line, so redirects and 1xx responses leave nothing behind.
     var headerLines: [(name: String, value: String)] = []
+    /// The blank line that ends the current block was seen: what follows
+    /// before the next status line (trailers of a chunked body) is not a header.
+    var headerBlockEnded = false
     var head: HTTPResponseHead?
     /// An error raised inside a callback, reported instead of libcurl's code.
     var callbackError: HTTPError?
@@ -259,6 +271,11 @@ private final class HTTPTransfer {
         let line = String(decoding: bytes, as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             headerLines = []
+            headerBlockEnded = false
+        } else if line.isEmpty {
+            headerBlockEnded = true
+        } else if headerBlockEnded {
+            return count  // a trailer: not part of the head
         } else if line.first == " " || line.first == "\t" {
             // An obsolete folded continuation belongs to the previous header.
             if !headerLines.isEmpty {

@@ -14,9 +14,14 @@ enum HTTPService {
         return UnsafePointer(table)
     }()
 
+    /// Serves one `request()`. Every failure, including a malformed request,
+    /// is reported through the sink's `on_error` when it has one (else on the
+    /// call), once, before the non-zero status is returned.
     static func request(
-        call: ServiceCall, requestJSON: la_str, body: la_str, sink: UnsafePointer<la_http_sink_v1>?
+        call plainCall: ServiceCall, requestJSON: la_str, body: la_str, sink: UnsafePointer<la_http_sink_v1>?
     ) -> la_status {
+        var call = plainCall
+        call.errorSink = ServiceErrorSink(sink, onError: \la_http_sink_v1.on_error, ctx: \la_http_sink_v1.ctx)
         let request: HTTPRequest
         do throws(ServiceRequestError) {
             request = try parse(serviceBytes(requestJSON), body: body)
@@ -27,20 +32,32 @@ enum HTTPService {
         let onHead = sink.flatMap { s in serviceHasField(s, \la_http_sink_v1.on_head) ? s.pointee.on_head : nil }
         let onBody = sink.flatMap { s in serviceHasField(s, \la_http_sink_v1.on_body) ? s.pointee.on_body : nil }
         let ctx = sink.flatMap { s in serviceHasField(s, \la_http_sink_v1.ctx) ? s.pointee.ctx : nil }
+        // A non-zero return from on_head/on_body: the callback throws, which
+        // makes the client abort the transfer; this flag tells that apart
+        // from the client's own failures.
+        var stoppedBySink = false
+        let stop = HTTPError(.cancelled, serviceStoppedBySinkMessage)
         do throws(HTTPError) {
             _ = try HTTPClient.shared.send(
                 request,
                 cancel: { call.isCancelled },
-                onHead: { head in
+                onHead: { (head: HTTPResponseHead) throws(HTTPError) in
                     guard let onHead else { return }
-                    withServiceStr(headJSON(head)) { onHead(ctx, $0) }
+                    if withServiceStr(headJSON(head), { onHead(ctx, $0) }) != 0 {
+                        stoppedBySink = true
+                        throw stop
+                    }
                 },
-                onBody: { chunk in
+                onBody: { (chunk: UnsafeRawBufferPointer) throws(HTTPError) in
                     guard let onBody else { return }
-                    withServiceStr(bytes: chunk) { onBody(ctx, $0) }
+                    if withServiceStr(bytes: chunk, { onBody(ctx, $0) }) != 0 {
+                        stoppedBySink = true
+                        throw stop
+                    }
                 })
             return LA_OK
         } catch {
+            if stoppedBySink { return call.fail(LA_ERR_CANCELLED, serviceStoppedBySinkMessage) }
             let code: la_status
             switch error.category {
             case .timeout: code = LA_ERR_TIMEOUT

@@ -17,11 +17,14 @@ public enum ProcessError: Error, CustomStringConvertible, Sendable {
     case timedOut(String, status: ProcessRunner.ExitStatus)
     /// `cancel()` became true; the process group was stopped and ended with `status`.
     case cancelled(String, status: ProcessRunner.ExitStatus)
+    /// An output handler threw ``ProcessRunner/StopRequest``; the process
+    /// group was stopped and ended with `status`.
+    case stopped(String, status: ProcessRunner.ExitStatus)
 
     public var description: String {
         switch self {
         case .invalidArgument(let m), .notFound(let m), .spawnFailed(let m),
-             .timedOut(let m, _), .cancelled(let m, _):
+             .timedOut(let m, _), .cancelled(let m, _), .stopped(let m, _):
             return m
         }
     }
@@ -57,6 +60,15 @@ public enum ProcessRunner {
         }
     }
 
+    /// Thrown by an `onStdout` or `onStderr` handler to stop the program
+    /// early (it printed what the caller waited for, or too much): its
+    /// process group gets SIGTERM at once and SIGKILL after the grace period,
+    /// the handlers get no more output, and `run` throws
+    /// ``ProcessError/stopped(_:status:)``.
+    public struct StopRequest: Error, Sendable {
+        public init() {}
+    }
+
     /// Everything a program printed, collected by `capture`.
     public struct Output: Sendable {
         public var status: ExitStatus
@@ -80,6 +92,8 @@ public enum ProcessRunner {
     ///     secrets here, never in argv (argv is visible in `ps`).
     ///   - timeout: nil for none.
     ///   - killGrace: between SIGTERM and SIGKILL when stopping.
+    ///   - onStdout, onStderr: output chunks as they arrive, on this thread;
+    ///     throw ``StopRequest`` to stop the program.
     public static func run(
         argv: [String],
         env: [String: String] = [:],
@@ -89,8 +103,8 @@ public enum ProcessRunner {
         timeout: Duration? = nil,
         killGrace: Duration = .seconds(10),
         cancel: () -> Bool = { false },
-        onStdout: (UnsafeRawBufferPointer) -> Void = { _ in },
-        onStderr: (UnsafeRawBufferPointer) -> Void = { _ in }
+        onStdout: (UnsafeRawBufferPointer) throws(StopRequest) -> Void = { _ in },
+        onStderr: (UnsafeRawBufferPointer) throws(StopRequest) -> Void = { _ in }
     ) throws(ProcessError) -> ExitStatus {
         let child = try SpawnedChild.spawn(argv: argv, env: env, inheritEnvironment: inheritEnvironment, cwd: cwd, hasStdin: !stdin.isEmpty)
         return try child.supervise(
@@ -314,14 +328,14 @@ private struct SpawnedChild {
 
     // MARK: Supervising
 
-    private enum Stop { case timeout, cancelled }
+    private enum Stop { case timeout, cancelled, requested }
 
     /// Feeds stdin, drains stdout/stderr, enforces the deadline, then reaps.
     func supervise(
         stdin: [UInt8], timeout: Duration?, killGrace: Duration,
         cancel: () -> Bool,
-        onStdout: (UnsafeRawBufferPointer) -> Void,
-        onStderr: (UnsafeRawBufferPointer) -> Void
+        onStdout: (UnsafeRawBufferPointer) throws(ProcessRunner.StopRequest) -> Void,
+        onStderr: (UnsafeRawBufferPointer) throws(ProcessRunner.StopRequest) -> Void
     ) throws(ProcessError) -> ProcessRunner.ExitStatus {
         var stdinFD = self.stdinFD, stdoutFD = self.stdoutFD, stderrFD = self.stderrFD
         defer { for fd in [stdinFD, stdoutFD, stderrFD] where fd >= 0 { close(fd) } }
@@ -353,6 +367,8 @@ private struct SpawnedChild {
         var exit: ProcessRunner.ExitStatus?
         var exitedAt: ContinuousClock.Instant?
         var stop: Stop?
+        /// A handler threw StopRequest: stop at the top of the next round, and deliver nothing more.
+        var stopRequested = false
         var termSentAt = clock.now
         var killSent = false
         let bufferSize = 64 << 10
@@ -373,7 +389,9 @@ private struct SpawnedChild {
                 break
             }
             if stop == nil {
-                if cancel() {
+                if stopRequested {
+                    stop = .requested
+                } else if cancel() {
                     stop = .cancelled
                 } else if let deadline, now >= deadline {
                     stop = .timeout
@@ -413,8 +431,13 @@ private struct SpawnedChild {
                 let isStdout = entry.fd == stdoutFD
                 let n = read(entry.fd, buffer, bufferSize)
                 if n > 0 {
+                    guard !stopRequested else { continue }  // drained, not delivered
                     let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
-                    if isStdout { onStdout(chunk) } else { onStderr(chunk) }
+                    do throws(ProcessRunner.StopRequest) {
+                        if isStdout { try onStdout(chunk) } else { try onStderr(chunk) }
+                    } catch {
+                        stopRequested = true
+                    }
                 } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
                     close(entry.fd)
                     if isStdout { stdoutFD = -1 } else { stderrFD = -1 }
@@ -426,11 +449,16 @@ private struct SpawnedChild {
         var raw: Int32 = 0
         while waitpid(pid, &raw, 0) < 0, errno == EINTR {}
         let status = exit!
+        // A stop asked for in the last round, as the program ended on its
+        // own, is still the caller's stop: it saw output it did not want.
+        if stop == nil, stopRequested { stop = .requested }
         switch stop {
         case .timeout?:
             throw .timedOut("\(program): timed out after \(timeout!) and was stopped (\(status))", status: status)
         case .cancelled?:
             throw .cancelled("\(program): cancelled and stopped (\(status))", status: status)
+        case .requested?:
+            throw .stopped("\(program): stopped at the output handler's request (\(status))", status: status)
         case nil:
             return status
         }

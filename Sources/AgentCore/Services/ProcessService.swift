@@ -25,10 +25,15 @@ enum ProcessService {
         var killGrace: Duration = .seconds(10)
     }
 
+    /// Serves one `run()`. Every failure, including a malformed request, is
+    /// reported through the sink's `on_error` when it has one (else on the
+    /// call), once, before the non-zero status is returned.
     static func run(
-        call: ServiceCall, requestJSON: la_str, stdinData: la_str,
+        call plainCall: ServiceCall, requestJSON: la_str, stdinData: la_str,
         sink: UnsafePointer<la_process_sink_v1>?, exitStatus: UnsafeMutablePointer<Int32>?
     ) -> la_status {
+        var call = plainCall
+        call.errorSink = ServiceErrorSink(sink, onError: \la_process_sink_v1.on_error, ctx: \la_process_sink_v1.ctx)
         let request: Request
         do throws(ServiceRequestError) {
             request = try parse(serviceBytes(requestJSON))
@@ -38,13 +43,20 @@ enum ProcessService {
         let onStdout = sink.flatMap { s in serviceHasField(s, \la_process_sink_v1.on_stdout) ? s.pointee.on_stdout : nil }
         let onStderr = sink.flatMap { s in serviceHasField(s, \la_process_sink_v1.on_stderr) ? s.pointee.on_stderr : nil }
         let ctx = sink.flatMap { s in serviceHasField(s, \la_process_sink_v1.ctx) ? s.pointee.ctx : nil }
+        /// Hands a chunk to the plugin; a non-zero return asks the runner to stop the program.
+        func deliver(
+            _ fn: (@convention(c) (UnsafeMutableRawPointer?, la_str) -> Int32)?, _ chunk: UnsafeRawBufferPointer
+        ) throws(ProcessRunner.StopRequest) {
+            guard let fn else { return }
+            if withServiceStr(bytes: chunk, { fn(ctx, $0) }) != 0 { throw ProcessRunner.StopRequest() }
+        }
         do throws(ProcessError) {
             let status = try ProcessRunner.run(
                 argv: request.argv, env: request.env, inheritEnvironment: request.inheritEnvironment, cwd: request.cwd,
                 stdin: serviceBytes(stdinData), timeout: request.timeout, killGrace: request.killGrace,
                 cancel: { call.isCancelled },
-                onStdout: { chunk in if let onStdout { withServiceStr(bytes: chunk) { onStdout(ctx, $0) } } },
-                onStderr: { chunk in if let onStderr { withServiceStr(bytes: chunk) { onStderr(ctx, $0) } } })
+                onStdout: { chunk throws(ProcessRunner.StopRequest) in try deliver(onStdout, chunk) },
+                onStderr: { chunk throws(ProcessRunner.StopRequest) in try deliver(onStderr, chunk) })
             exitStatus?.pointee = status.code
             return LA_OK
         } catch {
@@ -58,6 +70,9 @@ enum ProcessService {
             case .cancelled(let m, let status):
                 exitStatus?.pointee = status.code
                 return call.fail(LA_ERR_CANCELLED, m)
+            case .stopped(_, let status):
+                exitStatus?.pointee = status.code
+                return call.fail(LA_ERR_CANCELLED, serviceStoppedBySinkMessage)
             }
         }
     }

@@ -6,8 +6,15 @@ import LaunchAgentABI
 /// The services never trust the pointer's shape: a NULL call or one built
 /// against an older, shorter struct simply has no cancellation and drops
 /// errors, rather than reading past its end.
+///
+/// A failure goes to the plugin's sink (`errorSink`, its `on_error`) when the
+/// plugin gave one, so the plugin can read the message; only without one is
+/// it recorded on the call with `set_error`. Exactly one of the two hears of
+/// each failure, once.
 struct ServiceCall {
     let raw: UnsafePointer<la_call_v1>?
+    /// The sink's `on_error`, when present: failures go there and the call is left alone.
+    var errorSink: ServiceErrorSink? = nil
 
     var isCancelled: Bool {
         guard let raw, serviceHasField(raw, \la_call_v1.is_cancelled), let fn = raw.pointee.is_cancelled else {
@@ -16,17 +23,41 @@ struct ServiceCall {
         return fn(raw) != 0
     }
 
-    /// Records the error that accompanies `code`. The message goes through
-    /// the redactor here, in one place, so no service path can forget it.
+    /// Reports the failure that accompanies `code` and returns `code`. The
+    /// message goes through the redactor here, in one place, so no service
+    /// path can forget it. `retryable` travels only in `set_error`'s details
+    /// (`on_error` carries the code and the message).
     func fail(_ code: la_status, _ message: String, retryable: Bool? = nil) -> la_status {
+        let redacted = Redactor.shared.redact(message)
+        if let errorSink {
+            withServiceStr(redacted) { m in errorSink.onError(errorSink.ctx, code, m) }
+            return code
+        }
         guard let raw, serviceHasField(raw, \la_call_v1.set_error), let fn = raw.pointee.set_error else { return code }
         let details = retryable.map { #"{"retryable":\#($0)}"# } ?? ""
-        withServiceStr(Redactor.shared.redact(message)) { m in
+        withServiceStr(redacted) { m in
             withServiceStr(details) { d in fn(raw, code, m, d) }
         }
         return code
     }
 }
+
+/// A sink's `on_error` and the `ctx` it is called with.
+struct ServiceErrorSink {
+    let onError: @convention(c) (UnsafeMutableRawPointer?, la_status, la_str) -> Void
+    let ctx: UnsafeMutableRawPointer?
+
+    /// The `on_error` of `sink`, when the sink is large enough to hold it (LA_HAS_FIELD) and it is set.
+    init?<Sink>(_ sink: UnsafePointer<Sink>?, onError field: KeyPath<Sink, (@convention(c) (UnsafeMutableRawPointer?, la_status, la_str) -> Void)?>,
+                ctx ctxField: KeyPath<Sink, UnsafeMutableRawPointer?>) {
+        guard let sink, serviceHasField(sink, field), let fn = sink.pointee[keyPath: field] else { return nil }
+        onError = fn
+        ctx = serviceHasField(sink, ctxField) ? sink.pointee[keyPath: ctxField] : nil
+    }
+}
+
+/// The message a service reports when a sink callback returned non-zero.
+let serviceStoppedBySinkMessage = "stopped by the plugin's sink"
 
 /// A request field that is missing, mistyped or out of range. The message
 /// names the field, so a plugin author sees what to fix.

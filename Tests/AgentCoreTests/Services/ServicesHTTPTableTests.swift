@@ -144,6 +144,141 @@ import Glibc
     }
 }
 
+/// The sink half of `la_http_v1`: errors through `on_error`, stopping from
+/// `on_head`/`on_body`, and `on_head` exactly once for the final response.
+@Suite struct ServicesHTTPSinkTests {
+    func header(_ head: JSONValue, _ name: String) -> [String] {
+        (head["headers"]?.arrayValue ?? []).compactMap { pair in
+            guard let items = pair.arrayValue, items.count == 2, items[0] == .string(name) else { return nil }
+            return items[1].stringValue
+        }
+    }
+
+    @Test func onErrorReceivesTheFailureAndTheCallStaysClean() throws {
+        let secret = servicesUniqueSecret("sink-secret")
+        Redactor.shared.register(secret)
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink(onError: true)
+        let status = servicesCallHTTP(#"{"url":"http://127.0.0.1:1/\#(secret)"}"#, call: call, sink: sink)
+        #expect(status == LA_ERR_IO)
+        #expect(call.errors.isEmpty, "the service touched the plugin's call: \(call.errors)")
+        try #require(sink.errors.count == 1)
+        #expect(sink.errors[0].code == LA_ERR_IO)
+        #expect(sink.errors[0].message.hasPrefix("GET http://127.0.0.1:1/"))
+        #expect(!sink.errors[0].message.contains(secret))
+        #expect(sink.errors[0].message.contains("[REDACTED]"))
+        #expect(sink.heads.isEmpty)
+    }
+
+    @Test func onErrorReceivesRequestErrorsAndTimeouts() throws {
+        let server = try ServicesTestServer.plain()
+        let call = ServicesTestCall()
+        let invalid = ServicesHTTPSink(onError: true)
+        #expect(servicesCallHTTP(#"{"url":"http://x","timeout":5}"#, call: call, sink: invalid) == LA_ERR_INVALID_ARGUMENT)
+        #expect(invalid.errors.count == 1)
+        #expect(invalid.errors.first?.code == LA_ERR_INVALID_ARGUMENT)
+        #expect(invalid.errors.first?.message.contains("\"timeout\"") == true)
+
+        let slow = ServicesHTTPSink(onError: true)
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/slow?seconds=5"))","timeout_ms":250}"#, call: call, sink: slow) == LA_ERR_TIMEOUT)
+        #expect(slow.errors.map(\.code) == [LA_ERR_TIMEOUT])
+        #expect(call.errors.isEmpty)
+
+        // Success reports nothing.
+        let ok = ServicesHTTPSink(onError: true)
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))"}"#, call: call, sink: ok) == LA_OK)
+        #expect(ok.errors.isEmpty)
+    }
+
+    @Test func withoutOnErrorTheFailureGoesToTheCall() {
+        // No on_error at all, and an on_error past the end of an older, shorter sink.
+        let offset = MemoryLayout<la_http_sink_v1>.offset(of: \la_http_sink_v1.on_error)!
+        for sink in [ServicesHTTPSink(onError: false), ServicesHTTPSink(onError: true, structSize: offset)] {
+            let call = ServicesTestCall()
+            #expect(servicesCallHTTP(#"{"url":"http://127.0.0.1:1/"}"#, call: call, sink: sink) == LA_ERR_IO)
+            #expect(sink.errors.isEmpty)
+            #expect(call.errors.count == 1)
+            #expect(call.lastError?.code == LA_ERR_IO)
+            #expect(call.lastError?.details == #"{"retryable":true}"#)
+        }
+        // A NULL sink, too.
+        let call = ServicesTestCall()
+        #expect(servicesCallHTTP(#"{"url":"http://127.0.0.1:1/"}"#, call: call, sink: nil) == LA_ERR_IO)
+        #expect(call.lastError?.code == LA_ERR_IO)
+    }
+
+    @Test func stopFromOnBodyAbortsALargeDownload() throws {
+        let server = try ServicesTestServer.plain()
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink(onError: true)
+        sink.stopAfterBodyBytes = 100_000
+        let start = ContinuousClock.now
+        let status = servicesCallHTTP(#"{"url":"\#(server.url("/large?bytes=1000000000"))"}"#, call: call, sink: sink)
+        #expect(status == LA_ERR_CANCELLED)
+        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_CANCELLED, message: "stopped by the plugin's sink")])
+        #expect(call.errors.isEmpty)
+        #expect(sink.heads.count == 1)
+        // No chunk after the one that said stop, and nowhere near the gigabyte.
+        #expect(sink.body.count >= 100_000 && sink.body.count < 100_000 + (1 << 20))
+        let bodyCalls = sink.bodyCalls
+        #expect(servicesElapsed(since: start) < .seconds(5))
+        #expect(sink.bodyCalls == bodyCalls)
+    }
+
+    @Test func stopFromOnHeadDeliversNoBody() throws {
+        let server = try ServicesTestServer.plain()
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink()  // no on_error: the stop is recorded on the call
+        sink.stopAtHead = true
+        let status = servicesCallHTTP(#"{"url":"\#(server.url("/large?bytes=1000000000"))"}"#, call: call, sink: sink)
+        #expect(status == LA_ERR_CANCELLED)
+        #expect(sink.heads.count == 1)
+        #expect(sink.bodyCalls == 0)
+        #expect(call.lastError?.code == LA_ERR_CANCELLED)
+        #expect(call.lastError?.message == "stopped by the plugin's sink")
+    }
+
+    @Test func onHeadOnceForTheFinalResponseAfterRedirects() throws {
+        let server = try ServicesTestServer.plain()
+        let followed = ServicesHTTPSink(onError: true)
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/hop?n=2"))","follow_redirects":true}"#, call: ServicesTestCall(), sink: followed) == LA_OK)
+        try #require(followed.heads.count == 1, "heads: \(followed.heads)")
+        let head = try JSONValue(parsing: followed.heads[0])
+        #expect(head["status"] == .int(200))
+        #expect(header(head, "x-final") == ["yes"])
+        #expect(header(head, "x-hop").isEmpty, "a redirect's headers leaked into the final head: \(followed.heads[0])")
+        #expect(header(head, "location").isEmpty)
+        #expect(String(decoding: followed.body, as: UTF8.self) == "landed")
+
+        let notFollowed = ServicesHTTPSink(onError: true)
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/hop?n=2"))"}"#, call: ServicesTestCall(), sink: notFollowed) == LA_OK)
+        try #require(notFollowed.heads.count == 1)
+        let first = try JSONValue(parsing: notFollowed.heads[0])
+        #expect(first["status"] == .int(302))
+        #expect(header(first, "x-hop") == ["2"])
+        #expect(String(decoding: notFollowed.body, as: UTF8.self) == "hop 2")
+    }
+
+    @Test func onHeadOnceForTheFinalResponseAfter100Continue() throws {
+        let server = try ServicesTestServer.plain()
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink(onError: true)
+        let body = servicesTestBytes(5000, seed: 3)
+        let json = #"{"method":"PUT","url":"\#(server.url("/continue"))","headers":[["Expect","100-continue"]],"timeout_ms":10000}"#
+        #expect(servicesCallHTTP(json, body: body, call: call, sink: sink) == LA_OK)
+        #expect(sink.errors.isEmpty)
+        try #require(sink.heads.count == 1, "heads: \(sink.heads)")
+        let head = try JSONValue(parsing: sink.heads[0])
+        #expect(head["status"] == .int(201))
+        #expect(header(head, "x-final") == ["yes"])
+        #expect(header(head, "x-interim").isEmpty, "an interim response's headers leaked into the head: \(sink.heads[0])")
+        #expect(header(head, "link").isEmpty)
+        let echo = try JSONValue(parsing: sink.body)
+        #expect(echo["expect_seen"] == .bool(true))
+        #expect(echo["body_len"] == .int(5000))
+    }
+}
+
 /// Sets the call's cancel flag from another thread after `delay`, as the
 /// host does when a job is cancelled.
 final class ServicesDelayedCancel: @unchecked Sendable {

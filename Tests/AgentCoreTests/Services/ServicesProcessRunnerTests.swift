@@ -43,6 +43,22 @@ import Glibc
         #expect(servicesElapsed(since: start) >= .seconds(1))
     }
 
+    @Test func aHandlerThrowingStopRequestStopsTheProgram() throws {
+        var chunks = 0
+        let start = ContinuousClock.now
+        let error = #expect(throws: ProcessError.self) {
+            try ProcessRunner.run(argv: ["yes"], killGrace: .seconds(5), onStdout: { (_: UnsafeRawBufferPointer) throws(ProcessRunner.StopRequest) in
+                chunks += 1
+                throw ProcessRunner.StopRequest()
+            })
+        }
+        guard case .stopped(let message, let status)? = error else { Issue.record("expected stopped, got \(String(describing: error))"); return }
+        #expect(status == .signaled(SIGTERM))
+        #expect(message.hasPrefix("yes: stopped"))
+        #expect(chunks == 1)
+        #expect(servicesElapsed(since: start) < .seconds(3))
+    }
+
     @Test func deliversStdinLargerThanAPipeBuffer() throws {
         // 1 MiB in and out at once: written and read interleaved, or it deadlocks.
         let input = servicesTestBytes(1 << 20, seed: 5)

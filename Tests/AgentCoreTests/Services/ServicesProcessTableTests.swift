@@ -108,6 +108,109 @@ import Testing
     }
 }
 
+/// The sink half of `la_process_v1`: errors through `on_error`, and stopping
+/// the child from `on_stdout`/`on_stderr`.
+@Suite struct ServicesProcessSinkTests {
+    @Test func onErrorReceivesTheFailureAndTheCallStaysClean() {
+        let call = ServicesTestCall()
+        let sink = ServicesProcessSink(onError: true)
+        var exitStatus: Int32 = 0
+        let status = servicesCallProcess(#"{"argv":["la-definitely-missing-tool","push"],"env":{"PATH":"/bin"}}"#,
+                                         call: call, sink: sink, exitStatus: &exitStatus)
+        #expect(status == LA_ERR_NOT_FOUND)
+        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_NOT_FOUND, message: "la-definitely-missing-tool: not found in PATH (/bin)")])
+        #expect(call.errors.isEmpty, "the service touched the plugin's call: \(call.errors)")
+
+        let invalid = ServicesProcessSink(onError: true)
+        #expect(servicesCallProcess(#"{"argv":[]}"#, call: call, sink: invalid, exitStatus: &exitStatus) == LA_ERR_INVALID_ARGUMENT)
+        #expect(invalid.errors.map(\.code) == [LA_ERR_INVALID_ARGUMENT])
+        #expect(invalid.errors.first?.message.contains("\"argv\"") == true)
+
+        let timedOut = ServicesProcessSink(onError: true)
+        #expect(servicesCallProcess(#"{"argv":["sleep","60"],"timeout_ms":200,"kill_grace_ms":500}"#,
+                                    call: call, sink: timedOut, exitStatus: &exitStatus) == LA_ERR_TIMEOUT)
+        #expect(timedOut.errors.map(\.code) == [LA_ERR_TIMEOUT])
+        #expect(exitStatus == -15)
+        #expect(call.errors.isEmpty)
+
+        // A program that exits non-zero ran: no error anywhere.
+        let failing = ServicesProcessSink(onError: true)
+        #expect(servicesCallProcess(#"{"argv":["sh","-c","exit 3"]}"#, call: call, sink: failing, exitStatus: &exitStatus) == LA_OK)
+        #expect(exitStatus == 3)
+        #expect(failing.errors.isEmpty)
+    }
+
+    @Test func onErrorMessagesAreRedacted() {
+        let secret = servicesUniqueSecret("tool")
+        Redactor.shared.register(secret)
+        let sink = ServicesProcessSink(onError: true)
+        var exitStatus: Int32 = 0
+        _ = servicesCallProcess(#"{"argv":["\#(secret)"],"env":{"PATH":"/bin"}}"#, call: ServicesTestCall(), sink: sink, exitStatus: &exitStatus)
+        #expect(sink.errors.count == 1)
+        #expect(sink.errors.first?.message.contains(secret) == false)
+        #expect(sink.errors.first?.message.contains("[REDACTED]") == true)
+    }
+
+    @Test func withoutOnErrorTheFailureGoesToTheCall() {
+        let offset = MemoryLayout<la_process_sink_v1>.offset(of: \la_process_sink_v1.on_error)!
+        for sink in [ServicesProcessSink(onError: false), ServicesProcessSink(onError: true, structSize: offset)] {
+            let call = ServicesTestCall()
+            var exitStatus: Int32 = 0
+            let status = servicesCallProcess(#"{"argv":["la-definitely-missing-tool"],"env":{"PATH":"/bin"}}"#,
+                                             call: call, sink: sink, exitStatus: &exitStatus)
+            #expect(status == LA_ERR_NOT_FOUND)
+            #expect(sink.errors.isEmpty)
+            #expect(call.errors.count == 1)
+            #expect(call.lastError?.message == "la-definitely-missing-tool: not found in PATH (/bin)")
+        }
+    }
+
+    @Test func stopFromOnStdoutKillsYesQuickly() {
+        let call = ServicesTestCall()
+        let sink = ServicesProcessSink(onError: true)
+        sink.stopAfterStdoutBytes = 1
+        var exitStatus: Int32 = 0
+        let start = ContinuousClock.now
+        let status = servicesCallProcess(#"{"argv":["yes"]}"#, call: call, sink: sink, exitStatus: &exitStatus)
+        #expect(status == LA_ERR_CANCELLED)
+        #expect(servicesElapsed(since: start) < .seconds(3))
+        #expect(exitStatus == -15)  // SIGTERM, well before the default 10 s grace
+        #expect(sink.stdoutCalls == 1, "output was delivered after the sink said stop")
+        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_CANCELLED, message: "stopped by the plugin's sink")])
+        #expect(call.errors.isEmpty)
+    }
+
+    @Test func stopEscalatesToSIGKILLAfterTheGrace() {
+        // The shell and its children ignore SIGTERM; kill_grace_ms later the group gets SIGKILL.
+        let call = ServicesTestCall()
+        let sink = ServicesProcessSink()  // no on_error: the stop is recorded on the call
+        sink.stopAfterStdoutBytes = 1
+        var exitStatus: Int32 = 0
+        let start = ContinuousClock.now
+        let json = #"{"argv":["sh","-c","trap '' TERM; while :; do echo tick; sleep 0.05; done"],"kill_grace_ms":300}"#
+        let status = servicesCallProcess(json, call: call, sink: sink, exitStatus: &exitStatus)
+        #expect(status == LA_ERR_CANCELLED)
+        #expect(exitStatus == -9)
+        #expect(servicesElapsed(since: start) >= .milliseconds(300))
+        #expect(servicesElapsed(since: start) < .seconds(3))
+        #expect(sink.stdoutCalls == 1)
+        #expect(call.lastError?.code == LA_ERR_CANCELLED)
+        #expect(call.lastError?.message == "stopped by the plugin's sink")
+    }
+
+    @Test func stopFromOnStderr() {
+        let sink = ServicesProcessSink(onError: true)
+        sink.stopAtStderr = true
+        var exitStatus: Int32 = 0
+        let start = ContinuousClock.now
+        let status = servicesCallProcess(#"{"argv":["sh","-c","echo oops >&2; sleep 60"]}"#, call: ServicesTestCall(), sink: sink, exitStatus: &exitStatus)
+        #expect(status == LA_ERR_CANCELLED)
+        #expect(servicesElapsed(since: start) < .seconds(3))
+        #expect(String(decoding: sink.stderr, as: UTF8.self) == "oops\n")
+        #expect(sink.errors.map(\.code) == [LA_ERR_CANCELLED])
+    }
+}
+
 @Suite struct ServicesHostServicesTests {
     @Test func offersTheThreeTablesByID() throws {
         #expect(HostServices.httpID == LA_SERVICE_HTTP)

@@ -202,19 +202,46 @@ func servicesWithStrs<R>(_ a: [UInt8], _ b: [UInt8], _ body: (la_str, la_str) ->
 
 // MARK: - Sinks
 
+/// An error a service reported through a sink's `on_error`.
+struct ServicesSinkError: Sendable, Equatable {
+    var code: Int32
+    var message: String
+}
+
 /// Collects what `la_http_v1.request` delivers to its sink.
 final class ServicesHTTPSink {
     var heads: [String] = []
     var body: [UInt8] = []
+    var bodyCalls = 0
+    /// What on_error received (only with `onError: true`).
+    var errors: [ServicesSinkError] = []
+    /// on_head returns non-zero.
+    var stopAtHead = false
+    /// on_body returns non-zero once this many body bytes have arrived.
+    var stopAfterBodyBytes: Int?
     var raw = la_http_sink_v1()
 
-    init() {
-        raw.struct_size = UInt32(MemoryLayout<la_http_sink_v1>.size)
+    /// `onError`: set on_error (else the service falls back to set_error on
+    /// the call). `structSize`: pretend an older, shorter sink.
+    init(onError: Bool = false, structSize: Int = MemoryLayout<la_http_sink_v1>.size) {
+        raw.struct_size = UInt32(structSize)
         raw.on_head = { ctx, json in
-            Unmanaged<ServicesHTTPSink>.fromOpaque(ctx!).takeUnretainedValue().heads.append(String(decoding: servicesCopy(json), as: UTF8.self))
+            let sink = Unmanaged<ServicesHTTPSink>.fromOpaque(ctx!).takeUnretainedValue()
+            sink.heads.append(String(decoding: servicesCopy(json), as: UTF8.self))
+            return sink.stopAtHead ? 1 : 0
         }
         raw.on_body = { ctx, chunk in
-            Unmanaged<ServicesHTTPSink>.fromOpaque(ctx!).takeUnretainedValue().body += servicesCopy(chunk)
+            let sink = Unmanaged<ServicesHTTPSink>.fromOpaque(ctx!).takeUnretainedValue()
+            sink.body += servicesCopy(chunk)
+            sink.bodyCalls += 1
+            if let limit = sink.stopAfterBodyBytes, sink.body.count >= limit { return 1 }
+            return 0
+        }
+        if onError {
+            raw.on_error = { ctx, code, message in
+                let sink = Unmanaged<ServicesHTTPSink>.fromOpaque(ctx!).takeUnretainedValue()
+                sink.errors.append(ServicesSinkError(code: code, message: String(decoding: servicesCopy(message), as: UTF8.self)))
+            }
         }
     }
 
@@ -228,15 +255,36 @@ final class ServicesHTTPSink {
 final class ServicesProcessSink {
     var stdout: [UInt8] = []
     var stderr: [UInt8] = []
+    var stdoutCalls = 0
+    /// What on_error received (only with `onError: true`).
+    var errors: [ServicesSinkError] = []
+    /// on_stdout returns non-zero once this many stdout bytes have arrived.
+    var stopAfterStdoutBytes: Int?
+    /// on_stderr returns non-zero at its first chunk.
+    var stopAtStderr = false
     var raw = la_process_sink_v1()
 
-    init() {
-        raw.struct_size = UInt32(MemoryLayout<la_process_sink_v1>.size)
+    /// `onError`: set on_error (else the service falls back to set_error on
+    /// the call). `structSize`: pretend an older, shorter sink.
+    init(onError: Bool = false, structSize: Int = MemoryLayout<la_process_sink_v1>.size) {
+        raw.struct_size = UInt32(structSize)
         raw.on_stdout = { ctx, chunk in
-            Unmanaged<ServicesProcessSink>.fromOpaque(ctx!).takeUnretainedValue().stdout += servicesCopy(chunk)
+            let sink = Unmanaged<ServicesProcessSink>.fromOpaque(ctx!).takeUnretainedValue()
+            sink.stdout += servicesCopy(chunk)
+            sink.stdoutCalls += 1
+            if let limit = sink.stopAfterStdoutBytes, sink.stdout.count >= limit { return 1 }
+            return 0
         }
         raw.on_stderr = { ctx, chunk in
-            Unmanaged<ServicesProcessSink>.fromOpaque(ctx!).takeUnretainedValue().stderr += servicesCopy(chunk)
+            let sink = Unmanaged<ServicesProcessSink>.fromOpaque(ctx!).takeUnretainedValue()
+            sink.stderr += servicesCopy(chunk)
+            return sink.stopAtStderr ? 1 : 0
+        }
+        if onError {
+            raw.on_error = { ctx, code, message in
+                let sink = Unmanaged<ServicesProcessSink>.fromOpaque(ctx!).takeUnretainedValue()
+                sink.errors.append(ServicesSinkError(code: code, message: String(decoding: servicesCopy(message), as: UTF8.self)))
+            }
         }
     }
 

@@ -16,6 +16,12 @@ Routes:
                         200 "match" when the request body equals that slice of P
                         byte for byte, else 409 with what differed
   /redirect             302 to /echo
+  /hop?n=N              N > 0: 302 to /hop?n=N-1 with "X-Hop: N" and body "hop N";
+                        N = 0: 200 "landed" with "X-Final: yes"
+  /continue             for a request with "Expect: 100-continue": a "100 Continue" carrying
+                        "X-Interim: continue", then (body read) a "103 Early Hints" carrying
+                        "Link" and "X-Interim: hints", then 201 with "X-Final: yes" and JSON
+                        {"expect_seen": bool, "body_len": N}
   /dup-headers          two Set-Cookie headers and a mixed-case header
 """
 import hashlib
@@ -56,6 +62,25 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def handle_expect_100(self):
+        # /continue answers the expectation itself, with a header on the
+        # interim response; every other route gets the stock "100 Continue".
+        if urlparse(self.path).path == "/continue":
+            return True
+        return super().handle_expect_100()
+
+    def interim_then_final(self):
+        expected = self.headers.get("Expect", "").lower() == "100-continue"
+        if expected:
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\nX-Interim: continue\r\n\r\n")
+            self.wfile.flush()
+        body = self.read_body()
+        self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n"
+                         b"X-Interim: hints\r\n\r\n")
+        self.wfile.flush()
+        doc = {"expect_seen": expected, "body_len": len(body)}
+        self.reply(201, json.dumps(doc).encode(), [("X-Final", "yes")])
+
     def reply(self, status, body, headers=()):
         self.send_response(status)
         for name, value in headers:
@@ -68,8 +93,10 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         url = urlparse(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        body = self.read_body()
         path = url.path
+        if path == "/continue":
+            return self.interim_then_final()  # reads the body only after the 100
+        body = self.read_body()
         if path == "/echo":
             doc = {
                 "method": self.command,
@@ -125,6 +152,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(409, msg.encode())
         elif path == "/redirect":
             self.reply(302, b"moved", [("Location", "/echo")])
+        elif path == "/hop":
+            n = int(query.get("n", "0"))
+            if n > 0:
+                self.reply(302, b"hop %d" % n, [("Location", "/hop?n=%d" % (n - 1)), ("X-Hop", str(n))])
+            else:
+                self.reply(200, b"landed", [("X-Final", "yes")])
         elif path == "/dup-headers":
             self.reply(200, b"ok", [("Set-Cookie", "a=1"), ("X-Mixed-Case", "Yes"), ("Set-Cookie", "b=2")])
         else:

@@ -454,12 +454,27 @@ static void log_chunk(void *ctx, la_str chunk) {
     }
 }
 
+/* The process sink's context: the two line loggers, and the service's error
+ * (on_error hands it to us instead of recording it on `call`, so that we can
+ * wrap it with what we were doing). */
 typedef struct {
     line_logger out, err;
-} output_logger;
+    la_status error_code;
+    char error[512]; /* the service's message, copied: it is borrowed */
+} run_output;
 
-static void on_stdout(void *ctx, la_str chunk) { log_chunk(&((output_logger *)ctx)->out, chunk); }
-static void on_stderr(void *ctx, la_str chunk) { log_chunk(&((output_logger *)ctx)->err, chunk); }
+/* Return 0 to let the program run on; non-zero would stop it (the service
+ * then kills its process group and returns LA_ERR_CANCELLED). */
+static int32_t on_stdout(void *ctx, la_str chunk) { log_chunk(&((run_output *)ctx)->out, chunk); return 0; }
+static int32_t on_stderr(void *ctx, la_str chunk) { log_chunk(&((run_output *)ctx)->err, chunk); return 0; }
+
+static void on_error(void *ctx, la_status code, la_str message) {
+    run_output *o = ctx;
+    size_t n = message.len < sizeof o->error - 1 ? (size_t)message.len : sizeof o->error - 1;
+    if (n) memcpy(o->error, message.ptr, n);
+    o->error[n] = '\0';
+    o->error_code = code;
+}
 
 static la_status echo_build(void *instance, const la_call_v1 *call, la_str request_json) {
     echo_builder *b = instance;
@@ -493,15 +508,22 @@ static la_status echo_build(void *instance, const la_call_v1 *call, la_str reque
     if (process_request.failed) { status = fail(call, LA_ERR_INTERNAL, "echo-c: out of memory", NULL); goto done; }
 
     call->progress(call, 0.0, str("running echo"));
-    output_logger logger = {{call, LA_LOG_INFO, {0}, 0}, {call, LA_LOG_WARNING, {0}, 0}};
-    la_process_sink_v1 sink = {sizeof sink, 0, &logger, on_stdout, on_stderr};
+    run_output output = {{call, LA_LOG_INFO, {0}, 0}, {call, LA_LOG_WARNING, {0}, 0}, LA_OK, {0}};
+    la_process_sink_v1 sink = {sizeof sink, 0, &output, on_stdout, on_stderr, on_error};
     int32_t exit_status = 0;
     la_str no_stdin = {NULL, 0};
     la_str request_str = {process_request.data, process_request.len};
     status = process->run(b->host, call, request_str, no_stdin, &sink, &exit_status);
-    if (logger.out.len) flush_line(&logger.out);
-    if (logger.err.len) flush_line(&logger.err);
-    if (status != LA_OK) goto done; /* the process service already described the error in `call` */
+    if (output.out.len) flush_line(&output.out);
+    if (output.err.len) flush_line(&output.err);
+    if (status != LA_OK) {
+        /* The service's reason came to on_error, not to `call`: wrap it and report it ourselves. */
+        char text[600];
+        snprintf(text, sizeof text, "running echo failed: %s",
+                 output.error[0] ? output.error : "the process service gave no reason");
+        status = fail(call, status, text, NULL);
+        goto done;
+    }
     if (exit_status != 0) {
         char text[128];
         snprintf(text, sizeof text, "echo exited with status %d; see the build log above", (int)exit_status);

@@ -92,8 +92,11 @@ struct LaProcessSink {
     struct_size: u32,
     reserved0: u32,
     ctx: *mut c_void,
-    on_stdout: Option<extern "C" fn(*mut c_void, LaStr)>,
-    on_stderr: Option<extern "C" fn(*mut c_void, LaStr)>,
+    /// Return 0 to continue, non-zero to stop the child.
+    on_stdout: Option<extern "C" fn(*mut c_void, LaStr) -> i32>,
+    on_stderr: Option<extern "C" fn(*mut c_void, LaStr) -> i32>,
+    /// The service's failure (code, borrowed message), instead of set_error on the call.
+    on_error: Option<extern "C" fn(*mut c_void, LaStatus, LaStr)>,
 }
 
 #[repr(C)]
@@ -194,11 +197,8 @@ impl Call {
     fn is_cancelled(&self) -> bool {
         self.call().is_cancelled.map_or(false, |f| f(self.0) != 0)
     }
-    /// Records the error (unless a host service already did) and returns its code.
+    /// Records the error and returns its code.
     fn fail(&self, err: PluginError) -> LaStatus {
-        if err.reported {
-            return err.code;
-        }
         if let Some(set_error) = self.call().set_error {
             let details = match &err.pointer {
                 Some(p) => format!("{{\"pointer\":{},\"retryable\":false}}", json_string(p)),
@@ -215,12 +215,10 @@ struct PluginError {
     message: String,
     /// JSON pointer into the create document, for config errors.
     pointer: Option<String>,
-    /// True when a host service already recorded the error on the call.
-    reported: bool,
 }
 
 fn error(code: LaStatus, message: impl Into<String>) -> PluginError {
-    PluginError { code, message: message.into(), pointer: None, reported: false }
+    PluginError { code, message: message.into(), pointer: None }
 }
 
 /// Runs `body` for one operation: its Ok(result) is emitted, its Err recorded, and a panic
@@ -477,7 +475,6 @@ fn looks_like(a: &str, b: &str) -> bool {
 // The builder
 // ---------------------------------------------------------------------------------------
 
-const COMPONENT_NAME: &str = "echo-rust";
 const DEFAULT_MESSAGE: &str = "hello from echo-rust";
 
 struct EchoBuilder {
@@ -496,17 +493,13 @@ impl EchoBuilder {
                         code: LA_ERR_CONFIG,
                         message,
                         pointer: Some(format!("/config/{}", pointer_token(key))),
-                        reported: false,
                     };
                     if key == "message" {
                         match value {
                             Json::Str(s) => message = s.clone(),
                             Json::Null => {}
                             _ => {
-                                return Err(config_error(format!(
-                                    "'message' must be a string",
-                                    COMPONENT_NAME
-                                )))
+                                return Err(config_error("'message' must be a string".to_string()))
                             }
                         }
                     } else {
@@ -584,21 +577,26 @@ impl EchoBuilder {
             json_string(context_dir)
         );
         call.progress(0.0, "running echo");
-        let mut output = Output { call, stdout: Vec::new(), stderr: Vec::new() };
+        let mut output = Output { call, stdout: Vec::new(), stderr: Vec::new(), error: None };
         let sink = LaProcessSink {
             struct_size: std::mem::size_of::<LaProcessSink>() as u32,
             reserved0: 0,
             ctx: &mut output as *mut Output as *mut c_void,
             on_stdout: Some(on_stdout),
             on_stderr: Some(on_stderr),
+            on_error: Some(on_error),
         };
         let mut exit_status: i32 = 0;
         let run = process.run.expect("checked in process_service");
         let status = run(self.host, call.0, LaStr::of(&process_request), LaStr::of(""), &sink, &mut exit_status);
         output.finish();
         if status != LA_OK {
-            // The process service already described the error in `call`; keep its message.
-            return Err(PluginError { code: status, message: String::new(), pointer: None, reported: true });
+            // The service gave its reason to on_error (not to `call`): wrap it with what we were doing.
+            let reason = output.error.take().map(|(_, message)| message);
+            return Err(error(
+                status,
+                format!("running echo failed: {}", reason.as_deref().unwrap_or("the process service gave no reason")),
+            ));
         }
         if exit_status != 0 {
             return Err(error(LA_ERR_IO, format!("echo exited with status {}; see the build log above", exit_status)));
@@ -608,11 +606,13 @@ impl EchoBuilder {
     }
 }
 
-/// Splits a child's output into lines and logs each one.
+/// Splits a child's output into lines and logs each one; keeps the service's error.
 struct Output<'a> {
     call: &'a Call,
     stdout: Vec<u8>,
     stderr: Vec<u8>,
+    /// What the process service reported through on_error (the message copied: it is borrowed).
+    error: Option<(LaStatus, String)>,
 }
 
 impl Output<'_> {
@@ -638,18 +638,30 @@ impl Output<'_> {
 }
 
 // The sink callbacks run on the thread that called run(), inside build()'s catch_unwind;
-// they still catch panics themselves because they are called from C.
-extern "C" fn on_stdout(ctx: *mut c_void, chunk: LaStr) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+// they still catch panics themselves because they are called from C. They return 0 to let
+// the program run on; a panic returns 1, which makes the host stop the program (run() then
+// returns LA_ERR_CANCELLED).
+extern "C" fn on_stdout(ctx: *mut c_void, chunk: LaStr) -> i32 {
+    let fed = catch_unwind(AssertUnwindSafe(|| {
         let output = unsafe { &mut *(ctx as *mut Output) };
         Output::feed(output.call, &mut output.stdout, unsafe { chunk.bytes() }, LA_LOG_INFO);
     }));
+    if fed.is_ok() { 0 } else { 1 }
 }
 
-extern "C" fn on_stderr(ctx: *mut c_void, chunk: LaStr) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+extern "C" fn on_stderr(ctx: *mut c_void, chunk: LaStr) -> i32 {
+    let fed = catch_unwind(AssertUnwindSafe(|| {
         let output = unsafe { &mut *(ctx as *mut Output) };
         Output::feed(output.call, &mut output.stderr, unsafe { chunk.bytes() }, LA_LOG_WARNING);
+    }));
+    if fed.is_ok() { 0 } else { 1 }
+}
+
+extern "C" fn on_error(ctx: *mut c_void, code: LaStatus, message: LaStr) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let output = unsafe { &mut *(ctx as *mut Output) };
+        let message = String::from_utf8_lossy(unsafe { message.bytes() }).into_owned();
+        output.error = Some((code, message));
     }));
 }
 

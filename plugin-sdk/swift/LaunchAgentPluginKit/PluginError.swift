@@ -67,8 +67,9 @@ public struct PluginError: Error, CustomStringConvertible, Sendable {
     /// True when repeating the operation may succeed (throttling, a 5xx, a dropped connection).
     public var retryable: Bool
 
-    /// True when a host service already recorded this error on the call (its message is the host's, which
-    /// a plugin cannot read back); the boundary then leaves that message in place.
+    /// True when a host service already recorded this error on the call itself (a host whose services do not
+    /// report through the sink's `on_error`, so the plugin never saw the message); the boundary then leaves
+    /// that message in place.
     var recordedByHost = false
 
     /// An error with every field spelled out.

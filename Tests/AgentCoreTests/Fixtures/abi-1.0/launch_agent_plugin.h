@@ -92,7 +92,7 @@ typedef int32_t la_status;
 #define LA_ERR_INVALID_ARGUMENT (-1)  /* the request JSON is malformed or invalid */
 #define LA_ERR_UNSUPPORTED      (-2)  /* the operation is not offered by this component */
 #define LA_ERR_NOT_FOUND        (-3)  /* the thing asked about does not exist */
-#define LA_ERR_CANCELLED        (-4)  /* la_call_v1.is_cancelled() became true */
+#define LA_ERR_CANCELLED        (-4)  /* la_call_v1.is_cancelled() became true, or a sink said stop */
 #define LA_ERR_TIMEOUT          (-5)  /* a deadline passed */
 #define LA_ERR_AUTH             (-6)  /* no credentials, bad credentials, or access denied */
 #define LA_ERR_IO               (-7)  /* network, file system or remote service failure */
@@ -199,17 +199,33 @@ struct la_host_v1 {
 
 #define LA_SERVICE_HTTP "launch-agent.http/1"
 
-/* Receives the response as it arrives. Both callbacks run on the thread that
- * called request(), before request() returns. Buffers are borrowed. */
+/* Receives the response as it arrives, and the reason when there is none.
+ * Every callback runs on the thread that called request(), before request()
+ * returns; buffers are borrowed for the duration of the callback. A NULL
+ * callback (or one past the end of a shorter struct) is skipped. */
 typedef struct la_http_sink_v1 {
     uint32_t struct_size;
     uint32_t reserved0;
     void *ctx;
-    /* Once, when the status line and headers are complete: JSON
-     * {"status": 200, "headers": [["name","value"], ...]} (names lower-case). */
-    void (*on_head)(void *ctx, la_str head_json);
-    /* Zero or more times: a chunk of the (decoded) body. */
-    void (*on_body)(void *ctx, la_str chunk);
+    /* Once, for the final response, when its status line and headers are
+     * complete: after redirects when follow_redirects is true, never for 1xx
+     * interim responses (100 Continue, 103 Early Hints). JSON
+     * {"status": 200, "headers": [["name","value"], ...]} (names lower-case).
+     * Return 0 to continue; non-zero to stop: the host aborts the transfer
+     * and request() returns LA_ERR_CANCELLED ("stopped by the plugin's sink"). */
+    int32_t (*on_head)(void *ctx, la_str head_json);
+    /* Zero or more times, after on_head: a chunk of the (decoded) body.
+     * Return 0 to continue; non-zero to stop, as for on_head. */
+    int32_t (*on_body)(void *ctx, la_str chunk);
+    /* When request() fails: exactly once, just before it returns the same
+     * non-zero `code` (never on LA_OK), with the host's message (redacted: one sentence naming
+     * the request and what failed). `message` is borrowed for the duration of
+     * this callback: copy it to keep it, wrap it, or decide to retry. When
+     * present, the host reports the failure only here and leaves `call`
+     * untouched; when the sink is NULL, too short to hold on_error, or
+     * on_error is NULL, the host records the failure on `call` with
+     * set_error instead. Called on the thread that called request(). */
+    void (*on_error)(void *ctx, la_status code, la_str message);
 } la_http_sink_v1;
 
 typedef struct la_http_v1 {
@@ -222,9 +238,11 @@ typedef struct la_http_v1 {
      *    "body_file": {"path": "...", "offset": 0, "length": 1234}}
      * The body is `body` unless "body_file" names a slice of a file to send.
      * Returns LA_OK when a response arrived (whatever its status), else
-     * LA_ERR_IO / LA_ERR_TIMEOUT / LA_ERR_CANCELLED with the reason in `call`.
-     * `call` is the caller's own call object (for cancellation and errors).
-     * [any-thread]
+     * LA_ERR_IO / LA_ERR_TIMEOUT / LA_ERR_CANCELLED / LA_ERR_INVALID_ARGUMENT,
+     * with the reason given to sink->on_error (or, without one, recorded on
+     * `call`). `call` is the caller's own call object (for cancellation, and
+     * for errors when the sink has no on_error). `sink` may be NULL (the
+     * response is discarded). [any-thread]
      */
     la_status (*request)(const la_host_v1 *host, const la_call_v1 *call,
                          la_str request_json, la_str body, const la_http_sink_v1 *sink);
@@ -234,13 +252,29 @@ typedef struct la_http_v1 {
 
 #define LA_SERVICE_PROCESS "launch-agent.process/1"
 
+/* Receives the program's output as it arrives, and the reason run() failed.
+ * Every callback runs on the thread that called run(), before run() returns;
+ * buffers are borrowed for the duration of the callback. A NULL callback (or
+ * one past the end of a shorter struct) is skipped. */
 typedef struct la_process_sink_v1 {
     uint32_t struct_size;
     uint32_t reserved0;
     void *ctx;
-    /* Chunks of output as they arrive, on the calling thread. */
-    void (*on_stdout)(void *ctx, la_str chunk);
-    void (*on_stderr)(void *ctx, la_str chunk);
+    /* Chunks of stdout / stderr as they arrive. Return 0 to continue;
+     * non-zero to stop: the host sends the child's process group SIGTERM,
+     * then SIGKILL after kill_grace_ms, delivers no more output, and run()
+     * returns LA_ERR_CANCELLED ("stopped by the plugin's sink"). */
+    int32_t (*on_stdout)(void *ctx, la_str chunk);
+    int32_t (*on_stderr)(void *ctx, la_str chunk);
+    /* When run() fails: exactly once, just before it returns the same
+     * non-zero `code` (never on LA_OK), with the host's message (redacted; names argv[0],
+     * never the other arguments). `message` is borrowed for the duration of
+     * this callback. When present, the host reports the failure only here
+     * and leaves `call` untouched; when the sink is NULL, too short to hold
+     * on_error, or on_error is NULL, the host records the failure on `call`
+     * with set_error instead. A program that ran and exited non-zero is not
+     * a failure (run() returns LA_OK). Called on the thread that called run(). */
+    void (*on_error)(void *ctx, la_status code, la_str message);
 } la_process_sink_v1;
 
 typedef struct la_process_v1 {
@@ -257,9 +291,13 @@ typedef struct la_process_v1 {
      * On LA_OK, *exit_status holds the exit code (0..255) or, when a signal
      * ended the program, the negated signal number (-9 for SIGKILL).
      * Returns LA_OK when the program ran (whatever its exit status);
-     * LA_ERR_NOT_FOUND when argv[0] cannot be executed; LA_ERR_CANCELLED or
-     * LA_ERR_TIMEOUT when it was stopped. `sink` may be NULL (output is
-     * discarded). [any-thread]
+     * LA_ERR_NOT_FOUND when argv[0] cannot be executed; LA_ERR_IO when the
+     * system refused to start it; LA_ERR_INVALID_ARGUMENT for a malformed
+     * request; LA_ERR_CANCELLED (cancelled, or a sink callback said stop) or
+     * LA_ERR_TIMEOUT when it was stopped, *exit_status then holding how the
+     * stopped program ended. The reason goes to sink->on_error (or, without
+     * one, is recorded on `call`). `sink` may be NULL (output is discarded).
+     * [any-thread]
      */
     la_status (*run)(const la_host_v1 *host, const la_call_v1 *call,
                      la_str request_json, la_str stdin_data,

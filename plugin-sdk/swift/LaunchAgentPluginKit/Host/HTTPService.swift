@@ -9,8 +9,13 @@ internal import LaunchAgentABI
 /// guard response.status == 200 else { … }
 /// ```
 ///
-/// A request that got *any* response returns it, whatever its status; transport failures throw `.io`,
-/// `.timeout` or `.cancelled` (the host cancels the transfer when the call is cancelled).
+/// A request that got *any* response returns it, whatever its status; transport failures throw a
+/// ``PluginError`` carrying the host's own message (`.io`, `.timeout`, `.cancelled`, `.invalidArgument`),
+/// which a plugin may catch to retry or wrap, or simply let through. The host cancels the transfer when the
+/// call is cancelled. `.io` and `.timeout` errors are marked ``PluginError/retryable``.
+///
+/// To stop a transfer early (the part you need has arrived, the body is larger than you accept), throw
+/// from the `onBody` handler: the host aborts the transfer and `send` rethrows your error.
 public struct HTTPService: @unchecked Sendable {
     let host: Host
     let table: UnsafePointer<la_http_v1>
@@ -24,32 +29,49 @@ public struct HTTPService: @unchecked Sendable {
     }
 
     /// Sends `request`, handing the body to `onBody` chunk by chunk as it arrives (on this thread); the
-    /// returned response has an empty ``HTTPResponse/body``.
-    public func send(_ request: HTTPRequest, call: Call, onBody: (UnsafeRawBufferPointer) -> Void) throws -> HTTPResponse {
+    /// returned response has an empty ``HTTPResponse/body``. An error thrown by `onBody` stops the transfer
+    /// at once and is rethrown.
+    public func send(_ request: HTTPRequest, call: Call, onBody: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPResponse {
         guard let send = table.pointee.request else { throw PluginError(.unsupported, "the host's HTTP service has no request function") }
-        let (status, head): (la_status, JSONValue) = withoutActuallyEscaping(onBody) { onBody in
-            let sink = HTTPSinkState(onBody: onBody)
-            let status: la_status = withExtendedLifetime(sink) {
-            var rawSink = la_http_sink_v1()
-            rawSink.struct_size = structSize(la_http_sink_v1.self)
-            rawSink.ctx = Unmanaged.passUnretained(sink).toOpaque()
-            rawSink.on_head = { ctx, head in
-                guard let ctx else { return }
-                Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue().head = (try? JSONValue(parsing: head.rawBuffer)) ?? .null
-            }
-            rawSink.on_body = { ctx, chunk in
-                guard let ctx else { return }
-                Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue().onBody(chunk.rawBuffer)
-            }
-            return request.json.serialized.withLAStr { requestJSON in
-                request.body.withLAStr { body in
-                    withUnsafePointer(to: &rawSink) { send(host.raw, call.raw, requestJSON, body, $0) }
+        let (status, head, stop, failure): (la_status, JSONValue, (any Error)?, HostServiceFailure?) =
+            withoutActuallyEscaping(onBody) { onBody in
+                let sink = HTTPSinkState(onBody: onBody)
+                let status: la_status = withExtendedLifetime(sink) {
+                    var rawSink = la_http_sink_v1()
+                    rawSink.struct_size = structSize(la_http_sink_v1.self)
+                    rawSink.ctx = Unmanaged.passUnretained(sink).toOpaque()
+                    rawSink.on_head = { ctx, head in
+                        guard let ctx else { return 0 }
+                        Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue().head = (try? JSONValue(parsing: head.rawBuffer)) ?? .null
+                        return 0
+                    }
+                    rawSink.on_body = { ctx, chunk in
+                        guard let ctx else { return 0 }
+                        let sink = Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue()
+                        do {
+                            try sink.onBody(chunk.rawBuffer)
+                            return 0
+                        } catch {
+                            sink.stop = error
+                            return 1
+                        }
+                    }
+                    rawSink.on_error = { ctx, code, message in
+                        guard let ctx else { return }
+                        Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue().failure = HostServiceFailure(code: code, message: String(message))
+                    }
+                    return request.json.serialized.withLAStr { requestJSON in
+                        request.body.withLAStr { body in
+                            withUnsafePointer(to: &rawSink) { send(host.raw, call.raw, requestJSON, body, $0) }
+                        }
+                    }
                 }
+                return (status, sink.head, sink.stop, sink.failure)
             }
-            }
-            return (status, sink.head)
+        if let stop { throw stop }
+        guard status == LA_OK else {
+            throw hostServiceError(status, failure, service: "HTTP", retryable: [.io, .timeout])
         }
-        guard status == LA_OK else { throw hostServiceError(status, service: "HTTP") }
         guard let code = head["status"]?.intValue else {
             throw PluginError(.internal, "the host's HTTP service returned no status line for \(request.method) \(request.url)")
         }
@@ -64,8 +86,12 @@ public struct HTTPService: @unchecked Sendable {
 
 private final class HTTPSinkState {
     var head: JSONValue = .null
-    let onBody: (UnsafeRawBufferPointer) -> Void
-    init(onBody: @escaping (UnsafeRawBufferPointer) -> Void) { self.onBody = onBody }
+    let onBody: (UnsafeRawBufferPointer) throws -> Void
+    /// What `onBody` threw: the plugin's reason for stopping the transfer.
+    var stop: (any Error)?
+    /// What the host reported through `on_error`.
+    var failure: HostServiceFailure?
+    init(onBody: @escaping (UnsafeRawBufferPointer) throws -> Void) { self.onBody = onBody }
 }
 
 /// One HTTP request for ``HTTPService``.

@@ -67,11 +67,27 @@ public struct Host: @unchecked Sendable {
     }
 }
 
-/// The error for a host service call that returned `status`: the service already recorded its own message
-/// on the call, and the boundary keeps that message unless the plugin throws something else.
-func hostServiceError(_ status: la_status, service: String) -> PluginError {
-    var error = PluginError(code: .init(status: status),
-                            message: "the host's \(service) service failed (\(PluginError.Code(status: status)))")
-    error.recordedByHost = true
+/// A host service's failure as its sink's `on_error` reported it.
+struct HostServiceFailure {
+    var code: la_status
+    var message: String
+}
+
+/// The error for a host service call that returned `status`.
+///
+/// With the `failure` the service reported to the sink's `on_error`, it is a plain ``PluginError`` with the
+/// host's code and message (retryable when its code is in `retryable`): the plugin may catch it, wrap it,
+/// retry, or let it through, in which case the boundary records it like any other error. Without one (a host
+/// that records service errors on the call itself), the message is a placeholder and the boundary keeps the
+/// host's recorded message unless the plugin throws something else.
+func hostServiceError(_ status: la_status, _ failure: HostServiceFailure?, service: String,
+                      retryable: Set<PluginError.Code>) -> PluginError {
+    let code = PluginError.Code(status: status)
+    if let failure, !failure.message.isEmpty {
+        return PluginError(code: code, message: failure.message, retryable: retryable.contains(code))
+    }
+    var error = PluginError(code: code, message: "the host's \(service) service failed (\(code))",
+                            retryable: retryable.contains(code))
+    error.recordedByHost = failure == nil
     return error
 }

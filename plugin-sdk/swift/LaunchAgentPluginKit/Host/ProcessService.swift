@@ -15,6 +15,11 @@ internal import LaunchAgentABI
 ///
 /// Pass secrets on stdin or in ``ProcessRequest/environment``, never in argv (argv is visible to every user
 /// of the machine).
+///
+/// Failures throw a ``PluginError`` carrying the host's own message (which names `argv[0]`), so a plugin
+/// can catch it, wrap it or retry; `.io` (the system refused to start the program) is marked
+/// ``PluginError/retryable``. To stop a program early (it printed what you waited for), throw from an
+/// `onStdout`/`onStderr` handler: the host stops the program's process group and `run` rethrows your error.
 public struct ProcessService: @unchecked Sendable {
     let host: Host
     let table: UnsafePointer<la_process_v1>
@@ -50,26 +55,35 @@ public struct ProcessService: @unchecked Sendable {
 
     /// Runs the program to completion, handing raw output chunks to the handlers (on this thread), and
     /// returns the exit status: 0…255, or the negated signal number when a signal ended the program.
+    ///
+    /// An error thrown by a handler stops the program (SIGTERM to its process group, SIGKILL after
+    /// ``ProcessRequest/killGraceMilliseconds``), no more output is handed over, and the error is rethrown.
     public func run(_ request: ProcessRequest, call: Call,
-                    onStdout: (UnsafeRawBufferPointer) -> Void,
-                    onStderr: (UnsafeRawBufferPointer) -> Void) throws -> Int32 {
+                    onStdout: (UnsafeRawBufferPointer) throws -> Void,
+                    onStderr: (UnsafeRawBufferPointer) throws -> Void) throws -> Int32 {
         guard let run = table.pointee.run else { throw PluginError(.unsupported, "the host's process service has no run function") }
         guard !request.argv.isEmpty else { throw PluginError(.internal, "ProcessRequest.argv is empty") }
         var exitStatus: Int32 = 0
-        let status: la_status = withoutActuallyEscaping(onStdout) { onStdout in
+        let (status, stop, failure): (la_status, (any Error)?, HostServiceFailure?) = withoutActuallyEscaping(onStdout) { onStdout in
             withoutActuallyEscaping(onStderr) { onStderr in
                 let sink = ProcessSinkState(onStdout: onStdout, onStderr: onStderr)
-                return withExtendedLifetime(sink) {
+                let status: la_status = withExtendedLifetime(sink) {
                     var rawSink = la_process_sink_v1()
                     rawSink.struct_size = structSize(la_process_sink_v1.self)
                     rawSink.ctx = Unmanaged.passUnretained(sink).toOpaque()
                     rawSink.on_stdout = { ctx, chunk in
-                        guard let ctx else { return }
-                        Unmanaged<ProcessSinkState>.fromOpaque(ctx).takeUnretainedValue().onStdout(chunk.rawBuffer)
+                        guard let ctx else { return 0 }
+                        let sink = Unmanaged<ProcessSinkState>.fromOpaque(ctx).takeUnretainedValue()
+                        return sink.deliver(chunk, to: sink.onStdout)
                     }
                     rawSink.on_stderr = { ctx, chunk in
+                        guard let ctx else { return 0 }
+                        let sink = Unmanaged<ProcessSinkState>.fromOpaque(ctx).takeUnretainedValue()
+                        return sink.deliver(chunk, to: sink.onStderr)
+                    }
+                    rawSink.on_error = { ctx, code, message in
                         guard let ctx else { return }
-                        Unmanaged<ProcessSinkState>.fromOpaque(ctx).takeUnretainedValue().onStderr(chunk.rawBuffer)
+                        Unmanaged<ProcessSinkState>.fromOpaque(ctx).takeUnretainedValue().failure = HostServiceFailure(code: code, message: String(message))
                     }
                     return request.json.serialized.withLAStr { requestJSON in
                         request.stdin.withLAStr { stdin in
@@ -77,19 +91,38 @@ public struct ProcessService: @unchecked Sendable {
                         }
                     }
                 }
+                return (status, sink.stop, sink.failure)
             }
         }
-        guard status == LA_OK else { throw hostServiceError(status, service: "process") }
+        if let stop { throw stop }
+        guard status == LA_OK else { throw hostServiceError(status, failure, service: "process", retryable: [.io]) }
         return exitStatus
     }
 }
 
 private final class ProcessSinkState {
-    let onStdout: (UnsafeRawBufferPointer) -> Void
-    let onStderr: (UnsafeRawBufferPointer) -> Void
-    init(onStdout: @escaping (UnsafeRawBufferPointer) -> Void, onStderr: @escaping (UnsafeRawBufferPointer) -> Void) {
+    let onStdout: (UnsafeRawBufferPointer) throws -> Void
+    let onStderr: (UnsafeRawBufferPointer) throws -> Void
+    /// What a handler threw: the plugin's reason for stopping the program.
+    var stop: (any Error)?
+    /// What the host reported through `on_error`.
+    var failure: HostServiceFailure?
+
+    init(onStdout: @escaping (UnsafeRawBufferPointer) throws -> Void, onStderr: @escaping (UnsafeRawBufferPointer) throws -> Void) {
         self.onStdout = onStdout
         self.onStderr = onStderr
+    }
+
+    /// Hands `chunk` to `handler`; 0 to go on, 1 (stop the program) once a handler threw.
+    func deliver(_ chunk: la_str, to handler: (UnsafeRawBufferPointer) throws -> Void) -> Int32 {
+        guard stop == nil else { return 1 }
+        do {
+            try handler(chunk.rawBuffer)
+            return 0
+        } catch {
+            stop = error
+            return 1
+        }
     }
 }
 
