@@ -26,6 +26,8 @@ func plugin(_ folder: String, target: String) -> (Product, Target) {
 
 let plugins = [
     plugin("noop", target: "NoopPlugin"),
+    plugin("docker", target: "DockerPlugin"),
+    plugin("local", target: "LocalPlugin"),
 ]
 
 let package = Package(
