@@ -9,6 +9,8 @@
 
 #define LA_GOLDEN_OFFSET(T, f, off) _Static_assert(offsetof(T, f) == (off), #T "." #f " moved: ABI fields are append-only")
 #define LA_GOLDEN_MIN_SIZE(T, size) _Static_assert(sizeof(T) >= (size), #T " shrank: ABI structs only grow")
+/* A function pointer keeps its offset when its parameters change; this catches that. */
+#define LA_GOLDEN_TYPE(T, f, type) _Static_assert(_Generic(((T *)0)->f, type: 1, default: 0), #T "." #f " changed its signature")
 
 LA_GOLDEN_OFFSET(la_str, ptr, 0);
 LA_GOLDEN_OFFSET(la_str, len, 8);
@@ -41,6 +43,7 @@ LA_GOLDEN_OFFSET(la_http_sink_v1, ctx, 8);
 LA_GOLDEN_OFFSET(la_http_sink_v1, on_head, 16);
 LA_GOLDEN_OFFSET(la_http_sink_v1, on_body, 24);
 LA_GOLDEN_OFFSET(la_http_sink_v1, on_error, 32);
+LA_GOLDEN_TYPE(la_http_sink_v1, on_error, void (*)(void *, la_status, la_str, la_str));
 LA_GOLDEN_MIN_SIZE(la_http_sink_v1, 40);
 
 LA_GOLDEN_OFFSET(la_http_v1, struct_size, 0);
@@ -54,6 +57,7 @@ LA_GOLDEN_OFFSET(la_process_sink_v1, ctx, 8);
 LA_GOLDEN_OFFSET(la_process_sink_v1, on_stdout, 16);
 LA_GOLDEN_OFFSET(la_process_sink_v1, on_stderr, 24);
 LA_GOLDEN_OFFSET(la_process_sink_v1, on_error, 32);
+LA_GOLDEN_TYPE(la_process_sink_v1, on_error, void (*)(void *, la_status, la_str, la_str));
 LA_GOLDEN_MIN_SIZE(la_process_sink_v1, 40);
 
 LA_GOLDEN_OFFSET(la_process_v1, struct_size, 0);

@@ -16,7 +16,9 @@ enum HTTPService {
 
     /// Serves one `request()`. Every failure, including a malformed request,
     /// is reported through the sink's `on_error` when it has one (else on the
-    /// call), once, before the non-zero status is returned.
+    /// call), once, before the non-zero status is returned; a failed transfer
+    /// carries `{"retryable":…}` details (true for timeouts and connection
+    /// failures), a rejected request or a stop by the sink none.
     static func request(
         call plainCall: ServiceCall, requestJSON: la_str, body: la_str, sink: UnsafePointer<la_http_sink_v1>?
     ) -> la_status {

@@ -27,7 +27,8 @@ enum ProcessService {
 
     /// Serves one `run()`. Every failure, including a malformed request, is
     /// reported through the sink's `on_error` when it has one (else on the
-    /// call), once, before the non-zero status is returned.
+    /// call), once, before the non-zero status is returned; only a spawn the
+    /// system refused carries details (`{"retryable":true}`).
     static func run(
         call plainCall: ServiceCall, requestJSON: la_str, stdinData: la_str,
         sink: UnsafePointer<la_process_sink_v1>?, exitStatus: UnsafeMutablePointer<Int32>?

@@ -8,9 +8,10 @@ import LaunchAgentABI
 /// errors, rather than reading past its end.
 ///
 /// A failure goes to the plugin's sink (`errorSink`, its `on_error`) when the
-/// plugin gave one, so the plugin can read the message; only without one is
-/// it recorded on the call with `set_error`. Exactly one of the two hears of
-/// each failure, once.
+/// plugin gave one, so the plugin can read the message and details; only
+/// without one is it recorded on the call with `set_error`. Exactly one of
+/// the two hears of each failure, once, with the same code, message and
+/// details.
 struct ServiceCall {
     let raw: UnsafePointer<la_call_v1>?
     /// The sink's `on_error`, when present: failures go there and the call is left alone.
@@ -25,30 +26,42 @@ struct ServiceCall {
 
     /// Reports the failure that accompanies `code` and returns `code`. The
     /// message goes through the redactor here, in one place, so no service
-    /// path can forget it. `retryable` travels only in `set_error`'s details
-    /// (`on_error` carries the code and the message).
+    /// path can forget it. `retryable`, when given, becomes the details JSON
+    /// `{"retryable":…}` (else the details are empty), which `on_error` and
+    /// `set_error` receive alike.
     func fail(_ code: la_status, _ message: String, retryable: Bool? = nil) -> la_status {
         let redacted = Redactor.shared.redact(message)
+        let details = Self.detailsJSON(retryable: retryable)
         if let errorSink {
-            withServiceStr(redacted) { m in errorSink.onError(errorSink.ctx, code, m) }
+            withServiceStr(redacted) { m in
+                withServiceStr(details) { d in errorSink.onError(errorSink.ctx, code, m, d) }
+            }
             return code
         }
         guard let raw, serviceHasField(raw, \la_call_v1.set_error), let fn = raw.pointee.set_error else { return code }
-        let details = retryable.map { #"{"retryable":\#($0)}"# } ?? ""
         withServiceStr(redacted) { m in
             withServiceStr(details) { d in fn(raw, code, m, d) }
         }
         return code
     }
+
+    /// The details JSON of a service failure: `{"retryable":true}`,
+    /// `{"retryable":false}`, or empty when the service does not say.
+    static func detailsJSON(retryable: Bool?) -> String {
+        retryable.map { #"{"retryable":\#($0)}"# } ?? ""
+    }
 }
 
 /// A sink's `on_error` and the `ctx` it is called with.
 struct ServiceErrorSink {
-    let onError: @convention(c) (UnsafeMutableRawPointer?, la_status, la_str) -> Void
+    /// `on_error(ctx, code, message, details_json)`: the arguments of `set_error`.
+    typealias OnError = @convention(c) (UnsafeMutableRawPointer?, la_status, la_str, la_str) -> Void
+
+    let onError: OnError
     let ctx: UnsafeMutableRawPointer?
 
     /// The `on_error` of `sink`, when the sink is large enough to hold it (LA_HAS_FIELD) and it is set.
-    init?<Sink>(_ sink: UnsafePointer<Sink>?, onError field: KeyPath<Sink, (@convention(c) (UnsafeMutableRawPointer?, la_status, la_str) -> Void)?>,
+    init?<Sink>(_ sink: UnsafePointer<Sink>?, onError field: KeyPath<Sink, OnError?>,
                 ctx ctxField: KeyPath<Sink, UnsafeMutableRawPointer?>) {
         guard let sink, serviceHasField(sink, field), let fn = sink.pointee[keyPath: field] else { return nil }
         onError = fn

@@ -167,6 +167,8 @@ import Glibc
         #expect(sink.errors[0].message.hasPrefix("GET http://127.0.0.1:1/"))
         #expect(!sink.errors[0].message.contains(secret))
         #expect(sink.errors[0].message.contains("[REDACTED]"))
+        // The details set_error would have had: a refused connection may succeed later.
+        #expect(sink.errors[0].details == #"{"retryable":true}"#)
         #expect(sink.heads.isEmpty)
     }
 
@@ -178,16 +180,54 @@ import Glibc
         #expect(invalid.errors.count == 1)
         #expect(invalid.errors.first?.code == LA_ERR_INVALID_ARGUMENT)
         #expect(invalid.errors.first?.message.contains("\"timeout\"") == true)
+        #expect(invalid.errors.first?.details == "", "a rejected request has no details")
 
         let slow = ServicesHTTPSink(onError: true)
         #expect(servicesCallHTTP(#"{"url":"\#(server.url("/slow?seconds=5"))","timeout_ms":250}"#, call: call, sink: slow) == LA_ERR_TIMEOUT)
         #expect(slow.errors.map(\.code) == [LA_ERR_TIMEOUT])
+        #expect(slow.errors.map(\.details) == [#"{"retryable":true}"#])
         #expect(call.errors.isEmpty)
 
         // Success reports nothing.
         let ok = ServicesHTTPSink(onError: true)
         #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))"}"#, call: call, sink: ok) == LA_OK)
         #expect(ok.errors.isEmpty)
+    }
+
+    @Test func onErrorCarriesRetryableFalseForATLSVerificationFailure() throws {
+        let server = try ServicesTestServer.tls()
+        // The test CA is in no system bundle: verification fails, and retrying will not help.
+        let call = ServicesTestCall()
+        let sink = ServicesHTTPSink(onError: true)
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))"}"#, call: call, sink: sink) == LA_ERR_IO)
+        try #require(sink.errors.count == 1)
+        #expect(sink.errors[0].code == LA_ERR_IO)
+        #expect(sink.errors[0].details == #"{"retryable":false}"#)
+        #expect(call.errors.isEmpty)
+    }
+
+    @Test func onErrorReceivesWhatSetErrorWouldHave() throws {
+        // The same failure, once with on_error and once without: the same code
+        // and details either way (and the same message where it is fixed text).
+        let tls = try ServicesTestServer.tls()
+        let cases: [(json: String, code: Int32, details: String, sameMessage: Bool)] = [
+            (#"{"url":"http://127.0.0.1:1/"}"#, LA_ERR_IO, #"{"retryable":true}"#, false),
+            (#"{"url":"\#(tls.url("/echo"))"}"#, LA_ERR_IO, #"{"retryable":false}"#, false),
+            (#"{"url":"http://x","timeout":5}"#, LA_ERR_INVALID_ARGUMENT, "", true),
+        ]
+        for c in cases {
+            let sink = ServicesHTTPSink(onError: true)
+            let quiet = ServicesTestCall()
+            #expect(servicesCallHTTP(c.json, call: quiet, sink: sink) == c.code)
+            let call = ServicesTestCall()
+            #expect(servicesCallHTTP(c.json, call: call, sink: ServicesHTTPSink(onError: false)) == c.code)
+            try #require(sink.errors.count == 1 && call.errors.count == 1, "\(c.json)")
+            #expect(quiet.errors.isEmpty)
+            #expect(sink.errors[0].code == call.errors[0].code)
+            #expect(sink.errors[0].details == c.details, "\(c.json)")
+            #expect(call.errors[0].details == c.details, "\(c.json)")
+            if c.sameMessage { #expect(sink.errors[0].message == call.errors[0].message) }
+        }
     }
 
     @Test func withoutOnErrorTheFailureGoesToTheCall() {
@@ -215,7 +255,7 @@ import Glibc
         let start = ContinuousClock.now
         let status = servicesCallHTTP(#"{"url":"\#(server.url("/large?bytes=1000000000"))"}"#, call: call, sink: sink)
         #expect(status == LA_ERR_CANCELLED)
-        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_CANCELLED, message: "stopped by the plugin's sink")])
+        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_CANCELLED, message: "stopped by the plugin's sink", details: "")])
         #expect(call.errors.isEmpty)
         #expect(sink.heads.count == 1)
         // No chunk after the one that said stop, and nowhere near the gigabyte.

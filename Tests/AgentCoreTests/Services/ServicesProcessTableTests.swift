@@ -118,18 +118,20 @@ import Testing
         let status = servicesCallProcess(#"{"argv":["la-definitely-missing-tool","push"],"env":{"PATH":"/bin"}}"#,
                                          call: call, sink: sink, exitStatus: &exitStatus)
         #expect(status == LA_ERR_NOT_FOUND)
-        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_NOT_FOUND, message: "la-definitely-missing-tool: not found in PATH (/bin)")])
+        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_NOT_FOUND, message: "la-definitely-missing-tool: not found in PATH (/bin)", details: "")])
         #expect(call.errors.isEmpty, "the service touched the plugin's call: \(call.errors)")
 
         let invalid = ServicesProcessSink(onError: true)
         #expect(servicesCallProcess(#"{"argv":[]}"#, call: call, sink: invalid, exitStatus: &exitStatus) == LA_ERR_INVALID_ARGUMENT)
         #expect(invalid.errors.map(\.code) == [LA_ERR_INVALID_ARGUMENT])
         #expect(invalid.errors.first?.message.contains("\"argv\"") == true)
+        #expect(invalid.errors.first?.details == "")
 
         let timedOut = ServicesProcessSink(onError: true)
         #expect(servicesCallProcess(#"{"argv":["sleep","60"],"timeout_ms":200,"kill_grace_ms":500}"#,
                                     call: call, sink: timedOut, exitStatus: &exitStatus) == LA_ERR_TIMEOUT)
         #expect(timedOut.errors.map(\.code) == [LA_ERR_TIMEOUT])
+        #expect(timedOut.errors.map(\.details) == [""])
         #expect(exitStatus == -15)
         #expect(call.errors.isEmpty)
 
@@ -138,6 +140,27 @@ import Testing
         #expect(servicesCallProcess(#"{"argv":["sh","-c","exit 3"]}"#, call: call, sink: failing, exitStatus: &exitStatus) == LA_OK)
         #expect(exitStatus == 3)
         #expect(failing.errors.isEmpty)
+    }
+
+    @Test func onErrorCarriesRetryableForASpawnTheSystemRefused() throws {
+        // One argument over the kernel's per-string limit (128 KiB): execve
+        // fails with E2BIG, which the runner reports as "could not start".
+        let json = #"{"argv":["true","\#(String(repeating: "x", count: 200_000))"]}"#
+        let sink = ServicesProcessSink(onError: true)
+        let quiet = ServicesTestCall()
+        var exitStatus: Int32 = 0
+        #expect(servicesCallProcess(json, call: quiet, sink: sink, exitStatus: &exitStatus) == LA_ERR_IO)
+        try #require(sink.errors.count == 1)
+        #expect(sink.errors[0].code == LA_ERR_IO)
+        #expect(sink.errors[0].message.hasPrefix("true: could not start"), "\(sink.errors[0].message)")
+        #expect(sink.errors[0].details == #"{"retryable":true}"#)
+        #expect(quiet.errors.isEmpty)
+
+        // Without on_error, set_error gets the very same code, message and details.
+        let call = ServicesTestCall()
+        #expect(servicesCallProcess(json, call: call, sink: ServicesProcessSink(), exitStatus: &exitStatus) == LA_ERR_IO)
+        let recorded = try #require(call.lastError)
+        #expect(ServicesSinkError(code: recorded.code, message: recorded.message, details: recorded.details) == sink.errors[0])
     }
 
     @Test func onErrorMessagesAreRedacted() {
@@ -176,7 +199,7 @@ import Testing
         #expect(servicesElapsed(since: start) < .seconds(3))
         #expect(exitStatus == -15)  // SIGTERM, well before the default 10 s grace
         #expect(sink.stdoutCalls == 1, "output was delivered after the sink said stop")
-        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_CANCELLED, message: "stopped by the plugin's sink")])
+        #expect(sink.errors == [ServicesSinkError(code: LA_ERR_CANCELLED, message: "stopped by the plugin's sink", details: "")])
         #expect(call.errors.isEmpty)
     }
 

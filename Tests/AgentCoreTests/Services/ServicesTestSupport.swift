@@ -202,10 +202,13 @@ func servicesWithStrs<R>(_ a: [UInt8], _ b: [UInt8], _ body: (la_str, la_str) ->
 
 // MARK: - Sinks
 
-/// An error a service reported through a sink's `on_error`.
+/// An error a service reported through a sink's `on_error`: the same three
+/// things `set_error` receives.
 struct ServicesSinkError: Sendable, Equatable {
     var code: Int32
     var message: String
+    /// `details_json` as received: `{"retryable":…}` or empty.
+    var details: String
 }
 
 /// Collects what `la_http_v1.request` delivers to its sink.
@@ -238,9 +241,12 @@ final class ServicesHTTPSink {
             return 0
         }
         if onError {
-            raw.on_error = { ctx, code, message in
+            raw.on_error = { ctx, code, message, details in
                 let sink = Unmanaged<ServicesHTTPSink>.fromOpaque(ctx!).takeUnretainedValue()
-                sink.errors.append(ServicesSinkError(code: code, message: String(decoding: servicesCopy(message), as: UTF8.self)))
+                sink.errors.append(ServicesSinkError(
+                    code: code,
+                    message: String(decoding: servicesCopy(message), as: UTF8.self),
+                    details: String(decoding: servicesCopy(details), as: UTF8.self)))
             }
         }
     }
@@ -281,9 +287,12 @@ final class ServicesProcessSink {
             return sink.stopAtStderr ? 1 : 0
         }
         if onError {
-            raw.on_error = { ctx, code, message in
+            raw.on_error = { ctx, code, message, details in
                 let sink = Unmanaged<ServicesProcessSink>.fromOpaque(ctx!).takeUnretainedValue()
-                sink.errors.append(ServicesSinkError(code: code, message: String(decoding: servicesCopy(message), as: UTF8.self)))
+                sink.errors.append(ServicesSinkError(
+                    code: code,
+                    message: String(decoding: servicesCopy(message), as: UTF8.self),
+                    details: String(decoding: servicesCopy(details), as: UTF8.self)))
             }
         }
     }

@@ -270,6 +270,11 @@ static int is_null(cursor c) {
     return c.end - c.p >= 4 && memcmp(c.p, "null", 4) == 0;
 }
 
+static int is_true(cursor c) {
+    skip_ws(&c);
+    return c.end - c.p >= 4 && memcmp(c.p, "true", 4) == 0;
+}
+
 /* Reads the string member `key`: 1 = found (malloc'd *out), 0 = absent or
  * null, -1 = present but not a string. */
 static int string_member(cursor object, const char *key, char **out) {
@@ -461,6 +466,7 @@ typedef struct {
     line_logger out, err;
     la_status error_code;
     char error[512]; /* the service's message, copied: it is borrowed */
+    int retryable;   /* the host's verdict, from the details it gave on_error */
 } run_output;
 
 /* Return 0 to let the program run on; non-zero would stop it (the service
@@ -468,12 +474,20 @@ typedef struct {
 static int32_t on_stdout(void *ctx, la_str chunk) { log_chunk(&((run_output *)ctx)->out, chunk); return 0; }
 static int32_t on_stderr(void *ctx, la_str chunk) { log_chunk(&((run_output *)ctx)->err, chunk); return 0; }
 
-static void on_error(void *ctx, la_status code, la_str message) {
+/* The same three things set_error takes. `details_json` is what the host
+ * would have given set_error ({"retryable":true} when trying again may help,
+ * or empty): we keep its "retryable" to pass on with our wrapped message. */
+static void on_error(void *ctx, la_status code, la_str message, la_str details_json) {
     run_output *o = ctx;
     size_t n = message.len < sizeof o->error - 1 ? (size_t)message.len : sizeof o->error - 1;
     if (n) memcpy(o->error, message.ptr, n);
     o->error[n] = '\0';
     o->error_code = code;
+    o->retryable = 0;
+    if (details_json.len) {
+        cursor details = {details_json.ptr, details_json.ptr + details_json.len}, retryable;
+        o->retryable = find_member(details, "retryable", &retryable) && is_true(retryable);
+    }
 }
 
 static la_status echo_build(void *instance, const la_call_v1 *call, la_str request_json) {
@@ -508,7 +522,7 @@ static la_status echo_build(void *instance, const la_call_v1 *call, la_str reque
     if (process_request.failed) { status = fail(call, LA_ERR_INTERNAL, "echo-c: out of memory", NULL); goto done; }
 
     call->progress(call, 0.0, str("running echo"));
-    run_output output = {{call, LA_LOG_INFO, {0}, 0}, {call, LA_LOG_WARNING, {0}, 0}, LA_OK, {0}};
+    run_output output = {{call, LA_LOG_INFO, {0}, 0}, {call, LA_LOG_WARNING, {0}, 0}, LA_OK, {0}, 0};
     la_process_sink_v1 sink = {sizeof sink, 0, &output, on_stdout, on_stderr, on_error};
     int32_t exit_status = 0;
     la_str no_stdin = {NULL, 0};
@@ -517,11 +531,12 @@ static la_status echo_build(void *instance, const la_call_v1 *call, la_str reque
     if (output.out.len) flush_line(&output.out);
     if (output.err.len) flush_line(&output.err);
     if (status != LA_OK) {
-        /* The service's reason came to on_error, not to `call`: wrap it and report it ourselves. */
+        /* The service's reason came to on_error, not to `call`: wrap it and
+         * report it ourselves, keeping the host's retryable verdict. */
         char text[600];
         snprintf(text, sizeof text, "running echo failed: %s",
                  output.error[0] ? output.error : "the process service gave no reason");
-        status = fail(call, status, text, NULL);
+        status = fail(call, status, text, output.retryable ? "{\"retryable\":true}" : NULL);
         goto done;
     }
     if (exit_status != 0) {

@@ -95,8 +95,9 @@ struct LaProcessSink {
     /// Return 0 to continue, non-zero to stop the child.
     on_stdout: Option<extern "C" fn(*mut c_void, LaStr) -> i32>,
     on_stderr: Option<extern "C" fn(*mut c_void, LaStr) -> i32>,
-    /// The service's failure (code, borrowed message), instead of set_error on the call.
-    on_error: Option<extern "C" fn(*mut c_void, LaStatus, LaStr)>,
+    /// The service's failure, instead of set_error on the call: set_error's arguments (code,
+    /// message, details_json), all borrowed.
+    on_error: Option<extern "C" fn(*mut c_void, LaStatus, LaStr, LaStr)>,
 }
 
 #[repr(C)]
@@ -201,7 +202,8 @@ impl Call {
     fn fail(&self, err: PluginError) -> LaStatus {
         if let Some(set_error) = self.call().set_error {
             let details = match &err.pointer {
-                Some(p) => format!("{{\"pointer\":{},\"retryable\":false}}", json_string(p)),
+                Some(p) => format!("{{\"pointer\":{},\"retryable\":{}}}", json_string(p), err.retryable),
+                None if err.retryable => "{\"retryable\":true}".to_string(),
                 None => String::new(),
             };
             set_error(self.0, err.code, LaStr::of(&err.message), LaStr::of(&details));
@@ -215,10 +217,12 @@ struct PluginError {
     message: String,
     /// JSON pointer into the create document, for config errors.
     pointer: Option<String>,
+    /// True when repeating the operation may succeed.
+    retryable: bool,
 }
 
 fn error(code: LaStatus, message: impl Into<String>) -> PluginError {
-    PluginError { code, message: message.into(), pointer: None }
+    PluginError { code, message: message.into(), pointer: None, retryable: false }
 }
 
 /// Runs `body` for one operation: its Ok(result) is emitted, its Err recorded, and a panic
@@ -493,6 +497,7 @@ impl EchoBuilder {
                         code: LA_ERR_CONFIG,
                         message,
                         pointer: Some(format!("/config/{}", pointer_token(key))),
+                        retryable: false,
                     };
                     if key == "message" {
                         match value {
@@ -591,12 +596,16 @@ impl EchoBuilder {
         let status = run(self.host, call.0, LaStr::of(&process_request), LaStr::of(""), &sink, &mut exit_status);
         output.finish();
         if status != LA_OK {
-            // The service gave its reason to on_error (not to `call`): wrap it with what we were doing.
-            let reason = output.error.take().map(|(_, message)| message);
-            return Err(error(
+            // The service gave its reason to on_error (not to `call`): wrap it with what we were
+            // doing, and keep the host's retryable verdict.
+            let failure = output.error.take();
+            let reason = failure.as_ref().map(|f| f.message.as_str());
+            let mut err = error(
                 status,
-                format!("running echo failed: {}", reason.as_deref().unwrap_or("the process service gave no reason")),
-            ));
+                format!("running echo failed: {}", reason.unwrap_or("the process service gave no reason")),
+            );
+            err.retryable = failure.map_or(false, |f| f.retryable);
+            return Err(err);
         }
         if exit_status != 0 {
             return Err(error(LA_ERR_IO, format!("echo exited with status {}; see the build log above", exit_status)));
@@ -611,8 +620,15 @@ struct Output<'a> {
     call: &'a Call,
     stdout: Vec<u8>,
     stderr: Vec<u8>,
-    /// What the process service reported through on_error (the message copied: it is borrowed).
-    error: Option<(LaStatus, String)>,
+    /// What the process service reported through on_error (copied: it is borrowed).
+    error: Option<ServiceFailure>,
+}
+
+/// A host service's failure as on_error reported it (its code is the one run() returns).
+struct ServiceFailure {
+    message: String,
+    /// "retryable": true in the details the host would have given set_error.
+    retryable: bool,
 }
 
 impl Output<'_> {
@@ -657,11 +673,16 @@ extern "C" fn on_stderr(ctx: *mut c_void, chunk: LaStr) -> i32 {
     if fed.is_ok() { 0 } else { 1 }
 }
 
-extern "C" fn on_error(ctx: *mut c_void, code: LaStatus, message: LaStr) {
+// on_error gets set_error's arguments: `details_json` is what the host would have recorded
+// ({"retryable":true} when trying again may help, or empty).
+extern "C" fn on_error(ctx: *mut c_void, _code: LaStatus, message: LaStr, details_json: LaStr) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         let output = unsafe { &mut *(ctx as *mut Output) };
         let message = String::from_utf8_lossy(unsafe { message.bytes() }).into_owned();
-        output.error = Some((code, message));
+        let details = unsafe { details_json.bytes() };
+        let retryable = !details.is_empty()
+            && Parser::parse(details).map_or(false, |d| d.get("retryable") == Some(&Json::Bool(true)));
+        output.error = Some(ServiceFailure { message, retryable });
     }));
 }
 

@@ -218,14 +218,22 @@ typedef struct la_http_sink_v1 {
      * Return 0 to continue; non-zero to stop, as for on_head. */
     int32_t (*on_body)(void *ctx, la_str chunk);
     /* When request() fails: exactly once, just before it returns the same
-     * non-zero `code` (never on LA_OK), with the host's message (redacted: one sentence naming
-     * the request and what failed). `message` is borrowed for the duration of
-     * this callback: copy it to keep it, wrap it, or decide to retry. When
-     * present, the host reports the failure only here and leaves `call`
-     * untouched; when the sink is NULL, too short to hold on_error, or
-     * on_error is NULL, the host records the failure on `call` with
-     * set_error instead. Called on the thread that called request(). */
-    void (*on_error)(void *ctx, la_status code, la_str message);
+     * non-zero `code` (never on LA_OK). The arguments mirror set_error's:
+     * `message` is the host's (redacted: one sentence naming the request and
+     * what failed); `details_json` is the JSON object the host would have
+     * given set_error, or empty when it has none. For a failed transfer it
+     * is {"retryable":true} when repeating the request may succeed (a
+     * timeout, a refused or dropped connection) and {"retryable":false}
+     * otherwise (TLS verification, cancellation); it is empty when the host
+     * rejected request_json or the sink stopped the transfer. Both are
+     * borrowed for the duration of this callback: copy them to keep them, to
+     * wrap the message (passing details_json on to set_error), or to decide
+     * to retry. When present, the host reports the failure only here and
+     * leaves `call` untouched; when the sink is NULL, too short to hold
+     * on_error, or on_error is NULL, the host records the failure on `call`
+     * with set_error (same code, message and details) instead. Called on the
+     * thread that called request(). */
+    void (*on_error)(void *ctx, la_status code, la_str message, la_str details_json);
 } la_http_sink_v1;
 
 typedef struct la_http_v1 {
@@ -239,8 +247,8 @@ typedef struct la_http_v1 {
      * The body is `body` unless "body_file" names a slice of a file to send.
      * Returns LA_OK when a response arrived (whatever its status), else
      * LA_ERR_IO / LA_ERR_TIMEOUT / LA_ERR_CANCELLED / LA_ERR_INVALID_ARGUMENT,
-     * with the reason given to sink->on_error (or, without one, recorded on
-     * `call`). `call` is the caller's own call object (for cancellation, and
+     * with the reason (message and details) given to sink->on_error (or,
+     * without one, recorded on `call` with set_error). `call` is the caller's own call object (for cancellation, and
      * for errors when the sink has no on_error). `sink` may be NULL (the
      * response is discarded). [any-thread]
      */
@@ -267,14 +275,18 @@ typedef struct la_process_sink_v1 {
     int32_t (*on_stdout)(void *ctx, la_str chunk);
     int32_t (*on_stderr)(void *ctx, la_str chunk);
     /* When run() fails: exactly once, just before it returns the same
-     * non-zero `code` (never on LA_OK), with the host's message (redacted; names argv[0],
-     * never the other arguments). `message` is borrowed for the duration of
-     * this callback. When present, the host reports the failure only here
-     * and leaves `call` untouched; when the sink is NULL, too short to hold
-     * on_error, or on_error is NULL, the host records the failure on `call`
-     * with set_error instead. A program that ran and exited non-zero is not
-     * a failure (run() returns LA_OK). Called on the thread that called run(). */
-    void (*on_error)(void *ctx, la_status code, la_str message);
+     * non-zero `code` (never on LA_OK). The arguments mirror set_error's:
+     * `message` is the host's (redacted; names argv[0], never the other
+     * arguments); `details_json` is the JSON object the host would have
+     * given set_error, or empty when it has none: {"retryable":true} when
+     * the system refused to start the program (LA_ERR_IO), empty otherwise.
+     * Both are borrowed for the duration of this callback. When present, the
+     * host reports the failure only here and leaves `call` untouched; when
+     * the sink is NULL, too short to hold on_error, or on_error is NULL, the
+     * host records the failure on `call` with set_error (same code, message
+     * and details) instead. A program that ran and exited non-zero is not a
+     * failure (run() returns LA_OK). Called on the thread that called run(). */
+    void (*on_error)(void *ctx, la_status code, la_str message, la_str details_json);
 } la_process_sink_v1;
 
 typedef struct la_process_v1 {
@@ -295,8 +307,9 @@ typedef struct la_process_v1 {
      * system refused to start it; LA_ERR_INVALID_ARGUMENT for a malformed
      * request; LA_ERR_CANCELLED (cancelled, or a sink callback said stop) or
      * LA_ERR_TIMEOUT when it was stopped, *exit_status then holding how the
-     * stopped program ended. The reason goes to sink->on_error (or, without
-     * one, is recorded on `call`). `sink` may be NULL (output is discarded).
+     * stopped program ended. The reason (message and details) goes to
+     * sink->on_error (or, without one, is recorded on `call` with
+     * set_error). `sink` may be NULL (output is discarded).
      * [any-thread]
      */
     la_status (*run)(const la_host_v1 *host, const la_call_v1 *call,

@@ -12,7 +12,9 @@ internal import LaunchAgentABI
 /// A request that got *any* response returns it, whatever its status; transport failures throw a
 /// ``PluginError`` carrying the host's own message (`.io`, `.timeout`, `.cancelled`, `.invalidArgument`),
 /// which a plugin may catch to retry or wrap, or simply let through. The host cancels the transfer when the
-/// call is cancelled. `.io` and `.timeout` errors are marked ``PluginError/retryable``.
+/// call is cancelled. ``PluginError/retryable`` is the host's own verdict (its `on_error` details): true for a
+/// timeout or a refused or dropped connection, false for a TLS verification failure, a cancellation or a
+/// malformed request.
 ///
 /// To stop a transfer early (the part you need has arrived, the body is larger than you accept), throw
 /// from the `onBody` handler: the host aborts the transfer and `send` rethrows your error.
@@ -56,9 +58,10 @@ public struct HTTPService: @unchecked Sendable {
                             return 1
                         }
                     }
-                    rawSink.on_error = { ctx, code, message in
+                    rawSink.on_error = { ctx, code, message, details in
                         guard let ctx else { return }
-                        Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue().failure = HostServiceFailure(code: code, message: String(message))
+                        Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue().failure =
+                            HostServiceFailure(code: code, message: message, details: details)
                     }
                     return request.json.serialized.withLAStr { requestJSON in
                         request.body.withLAStr { body in
@@ -70,7 +73,7 @@ public struct HTTPService: @unchecked Sendable {
             }
         if let stop { throw stop }
         guard status == LA_OK else {
-            throw hostServiceError(status, failure, service: "HTTP", retryable: [.io, .timeout])
+            throw hostServiceError(status, failure, service: "HTTP")
         }
         guard let code = head["status"]?.intValue else {
             throw PluginError(.internal, "the host's HTTP service returned no status line for \(request.method) \(request.url)")

@@ -67,27 +67,40 @@ public struct Host: @unchecked Sendable {
     }
 }
 
-/// A host service's failure as its sink's `on_error` reported it.
+/// A host service's failure as its sink's `on_error` reported it: what `set_error` would have received.
 struct HostServiceFailure {
     var code: la_status
     var message: String
+    /// The host's `details_json`, parsed; `.null` when it was empty (or, from a misbehaving host, not JSON).
+    var details: JSONValue
+
+    /// Copies the borrowed arguments of `on_error(ctx, code, message, details_json)`.
+    init(code: la_status, message: la_str, details: la_str) {
+        self.code = code
+        self.message = String(message)
+        self.details = details.len == 0 ? .null : ((try? JSONValue(parsing: details.rawBuffer)) ?? .null)
+    }
+
+    /// The host's own verdict: `"retryable": true` in its details. Absent means no.
+    var retryable: Bool { details["retryable"]?.boolValue ?? false }
 }
 
 /// The error for a host service call that returned `status`.
 ///
 /// With the `failure` the service reported to the sink's `on_error`, it is a plain ``PluginError`` with the
-/// host's code and message (retryable when its code is in `retryable`): the plugin may catch it, wrap it,
-/// retry, or let it through, in which case the boundary records it like any other error. Without one (a host
-/// that records service errors on the call itself), the message is a placeholder and the boundary keeps the
-/// host's recorded message unless the plugin throws something else.
-func hostServiceError(_ status: la_status, _ failure: HostServiceFailure?, service: String,
-                      retryable: Set<PluginError.Code>) -> PluginError {
+/// host's code and message, retryable exactly when the host's details say `"retryable": true`: the plugin may
+/// catch it, wrap it, retry, or let it through, in which case the boundary records it like any other error
+/// (and the host's retryable flag with it). Without one (a host that records service errors on the call
+/// itself), the message is a placeholder, `retryable` is false (the host's details went to the call, where the
+/// plugin cannot read them), and the boundary keeps the host's recorded message and details unless the plugin
+/// throws something else.
+func hostServiceError(_ status: la_status, _ failure: HostServiceFailure?, service: String) -> PluginError {
     let code = PluginError.Code(status: status)
     if let failure, !failure.message.isEmpty {
-        return PluginError(code: code, message: failure.message, retryable: retryable.contains(code))
+        return PluginError(code: code, message: failure.message, retryable: failure.retryable)
     }
     var error = PluginError(code: code, message: "the host's \(service) service failed (\(code))",
-                            retryable: retryable.contains(code))
+                            retryable: failure?.retryable ?? false)
     error.recordedByHost = failure == nil
     return error
 }

@@ -17,9 +17,10 @@ internal import LaunchAgentABI
 /// of the machine).
 ///
 /// Failures throw a ``PluginError`` carrying the host's own message (which names `argv[0]`), so a plugin
-/// can catch it, wrap it or retry; `.io` (the system refused to start the program) is marked
-/// ``PluginError/retryable``. To stop a program early (it printed what you waited for), throw from an
-/// `onStdout`/`onStderr` handler: the host stops the program's process group and `run` rethrows your error.
+/// can catch it, wrap it or retry; ``PluginError/retryable`` is the host's own verdict (its `on_error`
+/// details), true when the system refused to start the program (`.io`). To stop a program early (it printed
+/// what you waited for), throw from an `onStdout`/`onStderr` handler: the host stops the program's process
+/// group and `run` rethrows your error.
 public struct ProcessService: @unchecked Sendable {
     let host: Host
     let table: UnsafePointer<la_process_v1>
@@ -81,9 +82,10 @@ public struct ProcessService: @unchecked Sendable {
                         let sink = Unmanaged<ProcessSinkState>.fromOpaque(ctx).takeUnretainedValue()
                         return sink.deliver(chunk, to: sink.onStderr)
                     }
-                    rawSink.on_error = { ctx, code, message in
+                    rawSink.on_error = { ctx, code, message, details in
                         guard let ctx else { return }
-                        Unmanaged<ProcessSinkState>.fromOpaque(ctx).takeUnretainedValue().failure = HostServiceFailure(code: code, message: String(message))
+                        Unmanaged<ProcessSinkState>.fromOpaque(ctx).takeUnretainedValue().failure =
+                            HostServiceFailure(code: code, message: message, details: details)
                     }
                     return request.json.serialized.withLAStr { requestJSON in
                         request.stdin.withLAStr { stdin in
@@ -95,7 +97,7 @@ public struct ProcessService: @unchecked Sendable {
             }
         }
         if let stop { throw stop }
-        guard status == LA_OK else { throw hostServiceError(status, failure, service: "process", retryable: [.io]) }
+        guard status == LA_OK else { throw hostServiceError(status, failure, service: "process") }
         return exitStatus
     }
 }
