@@ -23,7 +23,8 @@ extension JobSpecReader {
                     notes: [.init("set the base image and dependencies in the Dockerfile instead")])
         }
         let generated = spec.needsBuild && spec.effectiveDockerfile == nil
-        if spec.effectiveEntryPoint == nil, generated || spec.resource == JobSpec.defaultResource, spec.needsBuild {
+        let entryPointWritten = pair("entry_point") != nil || pair("overrides")?.value.pair("entry_point").map { !$0.value.isNull } == true
+        if !entryPointWritten, generated || spec.resource == JobSpec.defaultResource, spec.needsBuild {
             let why = spec.resource == JobSpec.defaultResource
                 ? "the local-process runner needs a command to run"
                 : "a generated Dockerfile needs a command for its ENTRYPOINT"
@@ -36,7 +37,8 @@ extension JobSpecReader {
     /// W&B keys `resource_args` by runner; a section for another runner is
     /// usually a typo or a leftover.
     private mutating func checkResourceArgs(_ spec: JobSpec, _ pair: YAMLPair?) {
-        guard let pair, let sections = pair.value.pairs, !sections.isEmpty, spec.resourceArgs[spec.resource] == nil else { return }
+        guard let pair, let sections = pair.value.pairs, !sections.isEmpty,
+              !sections.contains(where: { $0.keyText == spec.resource }) else { return }
         if let near = sections.first(where: { Suggestions.closest(to: $0.keyText, among: [spec.resource]) != nil }) {
             r.error(at: near.key.mark, "resource_args has a '\(near.keyText)' section but the resource is '\(spec.resource)'",
                     notes: [.init("did you mean '\(spec.resource)'?")])
