@@ -13,7 +13,6 @@ extension LocalQueue {
         try locked { () throws(QueueError) -> JobRecord? in
             let waiting = try listing().records
                 .filter { $0.status == .queued && $0.claimedBy == nil && !$0.cancelRequested }
-                .sorted { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) }
             for candidate in waiting {
                 guard let lease = try FileLock(path: leasePath(candidate.id), wait: false) else { continue }
                 var record = candidate

@@ -2,7 +2,7 @@ import FoundationEssentials
 
 /// The records in a queue directory, and the files that could not be read.
 public struct QueueListing: Sendable {
-    /// Sorted by id, which is submission order.
+    /// In submission order (`submittedAt`, to the millisecond, then id).
     public var records: [JobRecord]
     /// Record files that do not parse, with the reason. Atomic writes never
     /// leave these; they mean outside damage, and the jobs are not touched.
@@ -46,6 +46,7 @@ extension LocalQueue {
                 out.unreadable.append((path, error.description))
             }
         }
+        out.records.sort { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) }
         return out
     }
 
