@@ -22,6 +22,16 @@ extension JobSpecTests {
                 """)
         }
 
+        /// The example in docs/jobs.md.
+        @Test func documentedExample() {
+            #expect(jobSpecErrorText("path: .\nentry_point: [python, train.py]\nargs: --lr 0.1\nbuild-args: {CUDA: \"12.4\"}\n") == """
+                job.yaml:3:7: error: args must be a list of strings, got a string
+                job.yaml:3:7: note: write a YAML list, e.g. 'args: [first, second]'
+                job.yaml:4:1: error: unknown job spec key 'build-args'
+                job.yaml:4:1: note: did you mean 'build_args'?
+                """)
+        }
+
         @Test func wandbSpellingsPointAtOurs() {
             #expect(jobSpecErrorText("image_uri: busybox\nresource: kubernetes\n") == """
                 job.yaml:1:1: error: unknown job spec key 'image_uri'
