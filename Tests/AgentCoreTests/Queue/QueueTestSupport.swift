@@ -81,7 +81,10 @@ enum QueueTestSupport {
         }
         switch mode {
         case "claim-all":
-            // Claim everything we can; record ids as we go.
+            // Start together with the other children (the parent creates
+            // `go`), then claim everything we can.
+            say("ready")
+            while JobPaths.kind(of: dir + "/../go") == .missing { usleep(1000) }
             var ids: [String] = []
             while let job = try queue.claim(agentID: "child-\(getpid())") { ids.append(job.id) }
             say(ids.joined(separator: "\n"))
