@@ -13,6 +13,12 @@ struct GlobalOptions: ParsableArguments {
         "Agent config file (default: ~/.config/wandb/launch-config.yaml).", valueName: "file"))
     var config: String?
 
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp(
+        "Where the local queue, job records and logs live.",
+        discussion: "Default: $LAUNCH_AGENT_STATE_DIR, else $XDG_STATE_HOME/launch-agent, else ~/.local/state/launch-agent.",
+        valueName: "dir"))
+    var stateDir: String?
+
     @Flag(name: .customLong("allow-insecure-plugins"), help: "Load plugins from world-writable files and directories.")
     var allowInsecurePlugins = false
 
@@ -35,7 +41,7 @@ struct GlobalOptions: ParsableArguments {
     /// Moves global options found before the first command word to the end
     /// of the arguments (before a `--` terminator, if any).
     static func movingLeadingOptions(_ args: [String]) -> [String] {
-        let withValue: Set<String> = ["--plugins-dir", "--config"]
+        let withValue: Set<String> = ["--plugins-dir", "--config", "--state-dir"]
         let flags: Set<String> = ["--allow-insecure-plugins", "-v", "--verbose", "-vv", "-vvv"]
         var leading: [String] = []
         var i = 0
@@ -57,6 +63,12 @@ struct GlobalOptions: ParsableArguments {
         let insertAt = rest.firstIndex(of: "--") ?? rest.count
         rest.insert(contentsOf: leading, at: insertAt)
         return rest
+    }
+
+    /// The local queue in `--state-dir` or its default.
+    func openQueue() throws -> LocalQueue {
+        if let stateDir { return try LocalQueue(stateDirectory: stateDir) }
+        return try LocalQueue(environment: environment)
     }
 
     func applyVerbosity() {
