@@ -13,10 +13,12 @@ struct ContextEntry: Sendable {
     }
     var path: [UInt8]
     var kind: Kind
+
+    var sortKey: [UInt8] { kind == .directory ? path + [PathBytes.slash] : path }
 }
 
 /// Walks a context directory without following symlinks, applies
-/// `.dockerignore`, and returns the entries sorted bytewise by path.
+/// `.dockerignore`, and returns the entries sorted bytewise by tar name.
 struct ContextScanner {
     let root: [UInt8]
     let ignore: DockerIgnore
@@ -38,7 +40,9 @@ struct ContextScanner {
         included = []
         try walk([], parentIncluded: true)
         for e in extra { add(e, parentIncluded: false) }
-        entries.sort { $0.path.lexicographicallyPrecedes($1.path) }
+        // By tar name (directories end with `/`), bytewise: every directory
+        // comes right before its own contents, which stay contiguous.
+        entries.sort { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
         return entries
     }
 
