@@ -62,7 +62,9 @@ public enum BuildContext {
         var staging: String?
         if generated != nil {
             switch POSIXFiles.makeTempDirectory(in: stagingParent ?? defaultTempParent(), prefix: "launch-agent-context-") {
-            case .success(let dir): staging = dir
+            case .success(let dir):
+                staging = dir
+                chmod(dir, 0o755)   // like every directory in the tar; mkdtemp made it 0700
             case .failure(let e): throw .writeFailed(path: stagingParent ?? defaultTempParent(), errno: e.code)
             }
         }
