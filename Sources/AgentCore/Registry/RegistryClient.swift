@@ -57,20 +57,18 @@ public final class RegistryClient: Sendable {
         _ reference: ImageReference, credentials: RegistryCredentials? = nil, platforms: [Platform] = []
     ) throws(RegistryError) -> ExistsResult {
         let session = try session(reference, credentials)
-        let path = manifestPath(reference)
-        let head = try session.request("HEAD", path, accept: ManifestDocument.accept)
-        if head.status == 404 {
+        // A HEAD answers "exists?"; checking platforms needs the body, so GET at once.
+        let method = platforms.isEmpty ? "HEAD" : "GET"
+        let response = try session.request(method, manifestPath(reference), accept: ManifestDocument.accept)
+        if response.status == 404 {
             return ExistsResult(exists: false, reason: "manifest unknown: \(reference) is not in the registry (HTTP 404)")
         }
-        guard head.status == 200 else { throw unexpected(head.status, "HEAD", reference) }
-        let digest = try validDigest(head.head["docker-content-digest"], reference)
-        var result = ExistsResult(exists: true, digest: digest, mediaType: ManifestDocument.mediaType(contentType: head.head["content-type"]))
+        guard response.status == 200 else { throw unexpected(response.status, "\(method) manifest", reference) }
+        let digest = try validDigest(response.head["docker-content-digest"], reference)
+        var result = ExistsResult(exists: true, digest: digest, mediaType: ManifestDocument.mediaType(contentType: response.head["content-type"]))
         guard !platforms.isEmpty else { return result }
 
-        let get = try session.request("GET", path, accept: ManifestDocument.accept)
-        if get.status == 404 { return ExistsResult(exists: false, reason: "manifest unknown: \(reference) vanished between HEAD and GET (HTTP 404)") }
-        guard get.status == 200 else { throw unexpected(get.status, "GET", reference) }
-        guard let document = ManifestDocument(body: get.body, contentType: get.head["content-type"]) else {
+        guard let document = ManifestDocument(body: response.body, contentType: response.head["content-type"]) else {
             throw RegistryError.unexpectedResponse(registry: reference.registry, message: "the manifest of \(reference) is not an image manifest or index the agent can read")
         }
         result.mediaType = document.mediaType ?? result.mediaType
@@ -86,7 +84,7 @@ public final class RegistryClient: Sendable {
                 if blob.status == 404 { return ExistsResult(exists: false, digest: digest, reason: "the config blob of \(reference) is missing (HTTP 404)") }
                 throw blob.status == 200
                     ? RegistryError.unexpectedResponse(registry: reference.registry, message: "the config of \(reference) names no os/architecture")
-                    : unexpected(blob.status, "GET config blob of", reference)
+                    : unexpected(blob.status, "GET config blob", reference)
             }
             result.platforms = [platform]
         }
@@ -110,7 +108,7 @@ public final class RegistryClient: Sendable {
             if response.status == 404 {
                 throw .notFound(registry: reference.registry, message: "\(reference) does not exist (HTTP 404 for its manifest); check the image name and tag")
             }
-            guard response.status == 200 else { throw unexpected(response.status, method, reference) }
+            guard response.status == 200 else { throw unexpected(response.status, "\(method) manifest", reference) }
             if let digest = try validDigest(response.head["docker-content-digest"], reference) { return digest }
         }
         throw .unexpectedResponse(registry: reference.registry, message: "registry \(reference.registry) sent no Docker-Content-Digest for \(reference)")
@@ -122,7 +120,7 @@ public final class RegistryClient: Sendable {
         let resolved: ResolvedCredentials
         if let credentials {
             credentials.registerSecrets()
-            resolved = ResolvedCredentials(credentials, source: credentials.isAnonymous ? "none (anonymous by request)" : "the credentials given by the caller")
+            resolved = ResolvedCredentials(credentials, source: credentials.isAnonymous ? "none (anonymous by request)" : "the caller (explicit credentials)")
         } else {
             resolved = try credentialResolver.resolve(registry: reference.registry)
         }
@@ -142,7 +140,7 @@ public final class RegistryClient: Sendable {
     }
 
     private func unexpected(_ status: Int, _ what: String, _ reference: ImageReference) -> RegistryError {
-        .unexpectedResponse(registry: reference.registry, message: "\(what) manifest of \(reference): registry answered HTTP \(status), which means neither \"exists\" nor \"missing\"; check the registry URL and that it speaks the OCI distribution API (/v2/)")
+        .unexpectedResponse(registry: reference.registry, message: "\(what) of \(reference): registry answered HTTP \(status), which means neither \"exists\" nor \"missing\"; check the registry URL and that it speaks the OCI distribution API (/v2/)")
     }
 
     func cachedAuthorization(_ key: String) -> String? {

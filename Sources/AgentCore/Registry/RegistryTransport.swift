@@ -37,7 +37,7 @@ extension RegistryClient {
                 problem = "HTTP \(response.status)" + (ManifestDocument.registryErrors(response.body).map { " (\($0))" } ?? "")
                 if let after = RetryPolicy.retryAfter(response.head["retry-after"]) {
                     guard after <= policy.maxRetryAfter else {
-                        throw .unavailable(registry: reference.registry, message: "\(request.label) on \(reference.registry): \(problem) with Retry-After \(after), longer than the \(policy.maxRetryAfter) the agent waits; the image was neither found nor ruled out, retry later")
+                        throw .unavailable(registry: reference.registry, message: "\(request.label) on \(reference.registry): \(problem) with Retry-After \(RegistryClient.seconds(after)), longer than the \(RegistryClient.seconds(policy.maxRetryAfter)) the agent waits; the image was neither found nor ruled out, retry later")
                     }
                     wait = after
                 }
@@ -52,44 +52,55 @@ extension RegistryClient {
                 }
             }
             guard attempt < policy.maxAttempts else {
-                throw .unavailable(registry: reference.registry, message: "\(request.label) on \(reference.registry) failed \(attempt) times in \(ContinuousClock.now - started) (last: \(problem)); the image was neither found nor ruled out. Check the registry's status and the network, then retry")
+                throw .unavailable(registry: reference.registry, message: "\(request.label) on \(reference.registry) failed \(attempt) times in \(RegistryClient.seconds(ContinuousClock.now - started)) (last: \(problem)); the image was neither found nor ruled out. Check the registry's status and the network, then retry")
             }
-            AgentLog.shared.debug("\(request.label) on \(reference.registry): \(problem); retry \(attempt) of \(policy.maxAttempts - 1) in \(wait)")
+            AgentLog.shared.debug("\(request.label) on \(reference.registry): \(problem); retry \(attempt) of \(policy.maxAttempts - 1) in \(RegistryClient.seconds(wait))")
             registrySleep(wait)
         }
     }
 
-    /// One attempt. For a registry that may be plain http (loopback or
-    /// listed insecure) with no scheme known yet, https is tried first and
-    /// http only when https could not connect or handshake; the scheme that
-    /// answered is remembered.
+    /// One attempt. A registry that may be plain http (loopback, or listed
+    /// insecure) with no scheme known yet is probed: loopback ones with http
+    /// first (the usual local registry; an https probe would load the CA
+    /// store for nothing), listed ones with https first, as Docker does. The
+    /// other scheme is tried only when the first could not connect or
+    /// handshake, or when http got a 400 (what a TLS server answers to plain
+    /// http); the scheme that answered is remembered.
     private func once(_ request: RegistryRequest, for reference: ImageReference) -> Result<HTTPResponse, HTTPError> {
         let path: String
         switch request.target {
         case .absolute(let url): return perform(request, url: url)
         case .registry(let p): path = p
         }
-        let host = reference.apiHost
-        if let scheme = state.withLock({ $0.schemes[reference.registry] }) {
-            return perform(request, url: "\(scheme)://\(host)\(path)")
+        let registry = reference.registry
+        let url = { (scheme: String) in "\(scheme)://\(reference.apiHost)\(path)" }
+        if let scheme = state.withLock({ $0.schemes[registry] }) { return perform(request, url: url(scheme)) }
+        guard allowsPlainHTTP(registry) else { return remember(perform(request, url: url("https")), "https", registry) }
+
+        let httpFirst = RegistryClient.isLoopback(registry)
+        let first = perform(request, url: url(httpFirst ? "http" : "https"))
+        let tryOther: Bool
+        switch first {
+        case .success(let response): tryOther = httpFirst && response.status == 400
+        case .failure(let error): tryOther = error.category == .tls || error.category == .connection
         }
-        let secure = perform(request, url: "https://\(host)\(path)")
-        guard case .failure(let error) = secure, allowsPlainHTTP(reference.registry),
-              error.category == .tls || error.category == .connection else {
-            if case .success = secure { state.withLock { $0.schemes[reference.registry] = "https" } }
-            return secure
+        guard tryOther else { return remember(first, httpFirst ? "http" : "https", registry) }
+        let second = perform(request, url: url(httpFirst ? "https" : "http"))
+        let (https, http) = httpFirst ? (second, first) : (first, second)
+
+        if case .success = https { return remember(https, "https", registry) }
+        if case .failure(let error) = https, error.category == .tls, error.curlCode != CURLE_SSL_CONNECT_ERROR.rawValue {
+            // The server speaks TLS but the handshake failed (certificate):
+            // http is usable only if it really answers there.
+            if case .success(let response) = http, response.status != 400 { return remember(http, "http", registry) }
+            return https
         }
-        let plain = perform(request, url: "http://\(host)\(path)")
-        switch plain {
-        case .success(let response):
-            // A server that does speak TLS (the handshake got as far as the
-            // certificate) answers plain http with 400: the https error is the real one.
-            if error.category == .tls, error.curlCode != CURLE_SSL_CONNECT_ERROR.rawValue, response.status == 400 { return secure }
-            state.withLock { $0.schemes[reference.registry] = "http" }
-            return plain
-        case .failure:
-            return error.category == .tls ? secure : plain
-        }
+        return remember(http, "http", registry)
+    }
+
+    private func remember(_ result: Result<HTTPResponse, HTTPError>, _ scheme: String, _ registry: String) -> Result<HTTPResponse, HTTPError> {
+        if case .success = result { state.withLock { $0.schemes[registry] = scheme } }
+        return result
     }
 
     private func perform(_ request: RegistryRequest, url: String) -> Result<HTTPResponse, HTTPError> {
@@ -108,13 +119,24 @@ extension RegistryClient {
     func allowsPlainHTTP(_ registry: String) -> Bool {
         let registry = registry.lowercased()
         let host = RegistryClient.hostPart(registry)
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        let loopbackV4 = octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
-        if host == "localhost" || host == "::1" || loopbackV4 { return true }
+        if RegistryClient.isLoopback(registry) { return true }
         return options.insecureRegistries.contains { entry in
             let e = DockerConfig.hostname(ofKey: entry)
             return e == registry || e == host
         }
+    }
+
+    /// `localhost`, `127.x.x.x` or `::1`, with or without a port.
+    static func isLoopback(_ authority: String) -> Bool {
+        let host = hostPart(authority.lowercased())
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return host == "localhost" || host == "::1" || (octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil })
+    }
+
+    /// "1.2 s": a duration for messages.
+    static func seconds(_ d: Duration) -> String {
+        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        return "\(ms / 1000).\(ms % 1000 / 100) s"
     }
 
     /// `host` of `host[:port]` or `[v6]:port` (brackets dropped).

@@ -33,10 +33,15 @@ import Glibc
                 """)
         }
 
+        /// Installs an executable script. It is copied into place by `cp`, so
+        /// no descriptor of ours ever has the final file open for writing: a
+        /// child spawned meanwhile by a parallel test could inherit one and
+        /// make exec fail with ETXTBSY.
         func script(_ name: String, _ text: String) {
             let file = path + "/docker-credential-" + name
-            TestSupport.write(text, to: file)
-            chmod(file, 0o755)
+            TestSupport.write(text, to: file + ".src")
+            let copied = TestSupport.shell("cp '\(file).src' '\(file)' && chmod 755 '\(file)'")
+            precondition(copied.status == 0, copied.output)
         }
 
         func asked(_ name: String) -> String? {

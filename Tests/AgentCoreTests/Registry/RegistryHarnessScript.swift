@@ -17,7 +17,7 @@ enum RegistryHarnessScript {
 Prints one JSON line ({"port", "ca", "pid", "digests"}), then runs until its
 stdin closes or it gets SIGTERM, and stops what it started.
 """
-import gzip, hashlib, io, json, os, secrets, signal, socket, subprocess, sys, tarfile, threading, time, base64
+import gzip, hashlib, io, json, os, secrets, shutil, signal, socket, subprocess, sys, tarfile, threading, time, base64
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
@@ -102,6 +102,10 @@ def oci_layout(root, tag, platforms):
 
 
 def registry(d, args):
+    for tool, package in [("docker-registry", "docker-registry"), ("skopeo", "skopeo"), ("htpasswd", "apache2-utils"), ("openssl", "openssl")]:
+        if shutil.which(tool) is None:
+            sys.stdout.write(json.dumps({"error": "%s not found: apt-get install %s" % (tool, package)}) + "\n")
+            sys.stdout.flush(); stop()
     port = free_port()
     os.makedirs(os.path.join(d, "data"), exist_ok=True)
     lines = ["version: 0.1", "log: {level: error, accesslog: {disabled: true}}",
