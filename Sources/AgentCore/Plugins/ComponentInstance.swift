@@ -108,7 +108,9 @@ public final class ComponentInstance: @unchecked Sendable {
     /// Runs `operation` of this component's interface with `request`, waiting
     /// at most `timeoutSeconds` (then the call is cancelled and abandoned).
     public func call(_ operation: String, request: JSONValue, timeoutSeconds: Double = 3600,
-                     onLog: @escaping @Sendable (AgentLog.Level, String) -> Void = { AgentLog.shared.log($0, $1) }) throws(PluginCallError) -> JSONValue {
+                     cancellation: CallCancellation? = nil,
+                     onLog: @escaping @Sendable (AgentLog.Level, String) -> Void = { AgentLog.shared.log($0, $1) },
+                     onProgress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) throws(PluginCallError) -> JSONValue {
         guard let entry = InterfaceCatalog.operations[component.kind], let opIndex = entry.ops.firstIndex(of: operation) else {
             throw failure(operation, .unsupported, "the host knows no operation '\(operation)' for \(component.kind) components")
         }
@@ -121,7 +123,7 @@ public final class ComponentInstance: @unchecked Sendable {
               let opPointer = table.load(fromByteOffset: offset, as: Optional<la_op_v1>.self) else {
             throw failure(operation, .unsupported, "the component does not offer \(component.kind).\(operation)")
         }
-        let call = HostCall(onLog: onLog)
+        let call = HostCall(cancellation: cancellation, onLog: onLog, onProgress: onProgress)
         let text = request.serialized
         let instance = self.instance
         var status: Int32 = LA_ERR_INTERNAL

@@ -23,6 +23,7 @@ final class HostCall: @unchecked Sendable {
 
     private let state = Mutex(State())
     private let cancelled = Atomic<UInt32>(0)
+    private let external: CallCancellation?
     private let onLog: @Sendable (AgentLog.Level, String) -> Void
     private let onProgress: @Sendable (Double, String) -> Void
     /// Emitted results beyond this size are an error: a plugin that streams
@@ -32,10 +33,12 @@ final class HostCall: @unchecked Sendable {
 
     init(
         resultLimit: Int = 64 << 20,
+        cancellation: CallCancellation? = nil,
         onLog: @escaping @Sendable (AgentLog.Level, String) -> Void = { AgentLog.shared.log($0, $1) },
         onProgress: @escaping @Sendable (Double, String) -> Void = { _, _ in }
     ) {
         self.resultLimit = resultLimit
+        self.external = cancellation
         self.onLog = onLog
         self.onProgress = onProgress
         raw = .allocate(capacity: 1)
@@ -62,7 +65,7 @@ final class HostCall: @unchecked Sendable {
         return Unmanaged<HostCall>.fromOpaque(data).takeUnretainedValue()
     }
 
-    var isCancelled: Bool { cancelled.load(ordering: .acquiring) != 0 }
+    var isCancelled: Bool { cancelled.load(ordering: .acquiring) != 0 || external?.isCancelled == true }
 
     /// Asks the plugin to stop; it sees this through `is_cancelled`.
     func cancel() { cancelled.store(1, ordering: .releasing) }
@@ -104,4 +107,16 @@ func withLaStr<R>(_ string: String, _ body: (la_str) throws -> R) rethrows -> R 
             try body(la_str(ptr: chars.baseAddress, len: UInt64(chars.count)))
         }
     }
+}
+
+/// Lets the host stop a plugin operation from another thread: the plugin sees
+/// it through `la_call_v1.is_cancelled`. One flag may serve several calls
+/// (every operation of one job).
+public final class CallCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func cancel() { flag.store(true, ordering: .releasing) }
+    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
 }
