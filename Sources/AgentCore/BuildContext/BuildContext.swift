@@ -47,11 +47,8 @@ public enum BuildContext {
             extra = [ContextEntry(path: Array(GeneratedDockerfile.fileName.utf8), kind: .inline(Array(text.utf8)))]
         } else {
             let path = root + "/" + dockerfileRel
-            switch POSIXFiles.readFile(Array(path.utf8)) {
-            case .success(let bytes): text = String(decoding: bytes, as: UTF8.self)
-            case .failure(let e) where e.code == ENOENT || e.code == ENOTDIR: throw .missingDockerfile(path: path)
-            case .failure(let e): throw .unreadable(path: path, errno: e.code)
-            }
+            guard let bytes = try readContextFile(root: root, dockerfileRel) else { throw .missingDockerfile(path: path) }
+            text = String(decoding: bytes, as: UTF8.self)
         }
 
         let images = try DockerfileImages(text: text, path: dockerfileRel, buildArgs: buildArgs)
@@ -100,79 +97,5 @@ public enum BuildContext {
         let r = try stream(entries, root: root, tarPath: path, staging: nil)
         return ContextHash(sha256: r.sha256, tarSize: r.tarSize, fileCount: r.fileCount, byteCount: r.byteCount,
                            warnings: scanner.warnings)
-    }
-
-    // MARK: steps
-
-    private static func checkedRoot(_ source: String) throws(BuildContextError) -> String {
-        var root = source
-        while root.count > 1, root.hasSuffix("/") { root.removeLast() }
-        guard let st = POSIXFiles.statPath(Array(root.utf8)), POSIXFiles.isDirectory(st) else {
-            throw .sourceNotADirectory(path: source)
-        }
-        return root
-    }
-
-    private static func relativeDockerfile(_ path: String, root: String) throws(BuildContextError) -> String {
-        var rel = path
-        if rel.hasPrefix("/") {
-            guard rel.hasPrefix(root + "/") else { throw .dockerfileOutsideContext(path: path) }
-            rel.removeFirst(root.count + 1)
-        }
-        let cleaned = PathBytes.string(PathBytes.clean(Array(rel.utf8)))
-        guard cleaned != ".", cleaned != "..", !cleaned.hasPrefix("../") else { throw .dockerfileOutsideContext(path: path) }
-        return cleaned
-    }
-
-    private static func loadIgnore(root: String, dockerfile: String) throws(BuildContextError) -> DockerIgnore {
-        let path = root + "/.dockerignore"
-        switch POSIXFiles.readFile(Array(path.utf8)) {
-        case .success(let bytes): return try DockerIgnore(text: bytes, keep: [".dockerignore", dockerfile])
-        case .failure(let e) where e.code == ENOENT: return .empty
-        case .failure(let e): throw .unreadable(path: path, errno: e.code)
-        }
-    }
-
-    private static func resolve(_ ref: String, _ resolver: (String) throws -> String) throws(BuildContextError) -> String {
-        if let at = ref.lastIndex(of: "@") {
-            let pinned = String(ref[ref.index(after: at)...])
-            guard isDigest(pinned) else { throw .baseImageUnresolved(image: ref, reason: "\"\(pinned)\" is not a digest") }
-            return pinned
-        }
-        let digest: String
-        do { digest = try resolver(ref) } catch { throw .baseImageUnresolved(image: ref, reason: "\(error)") }
-        guard isDigest(digest) else {
-            throw .baseImageUnresolved(image: ref, reason: "the resolver returned \"\(digest)\", not a digest")
-        }
-        return digest
-    }
-
-    /// `algorithm:hex`, e.g. `sha256:` + 64 hex characters.
-    static func isDigest(_ s: String) -> Bool {
-        guard let colon = s.firstIndex(of: ":") else { return false }
-        let algorithm = s[..<colon], hex = s[s.index(after: colon)...]
-        return !algorithm.isEmpty && algorithm.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+._-".contains($0)) }
-            && hex.count >= 32 && hex.allSatisfy(\.isHexDigit)
-            && (algorithm != "sha256" || hex.count == 64)
-    }
-
-    private static func stream(_ entries: [ContextEntry], root: String, tarPath: String?, staging: String?) throws(BuildContextError) -> TarStreamResult {
-        var output: FileOutput?
-        let partial = tarPath.map { $0 + ".partial" }
-        if let partial { output = try FileOutput(path: partial) }
-        var stream = ContextTarStream(root: Array(root.utf8), tarOutput: output, stagingRoot: staging.map { Array($0.utf8) })
-        do throws(BuildContextError) {
-            let result = try stream.run(entries)
-            if let partial, let tarPath, rename(partial, tarPath) != 0 { throw .writeFailed(path: tarPath, errno: errno) }
-            return result
-        } catch {
-            if let partial { unlink(partial) }
-            throw error
-        }
-    }
-
-    private static func defaultTempParent() -> String {
-        let t = ProcessEnvironment.current["TMPDIR"] ?? ""
-        return t.isEmpty ? "/tmp" : t
     }
 }

@@ -58,6 +58,13 @@ enum POSIXFiles {
         return .success(out)
     }
 
+    /// `realpath(3)`: absolute, with every symlink resolved; nil if it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     static func readLink(_ path: [UInt8]) -> Result<[UInt8], Errno> {
         var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = withCPath(path) { p in buf.withUnsafeMutableBufferPointer { readlink(p, $0.baseAddress!, $0.count) } }

@@ -160,6 +160,18 @@ import Glibc
         #expect(!Self.listing(tar).contains { $0.contains("pkglink/") })
     }
 
+    @Test func unreadableFilesFailNamingThePath() throws {
+        #expect(BuildContextError.unreadable(path: "/src/a", errno: EACCES).description
+                == "build context: cannot read /src/a: Permission denied")
+        guard getuid() != 0 else { return }  // root reads everything
+        let t = Self.sample()
+        defer { _ = t.sh("chmod 644 train.py"); t.remove() }
+        _ = t.sh("chmod 000 train.py")
+        #expect(throws: BuildContextError.unreadable(path: t.root + "/train.py", errno: EACCES)) {
+            try BuildContext.hash(directory: t.root)
+        }
+    }
+
     @Test func missingSourceIsNamed() {
         #expect(throws: BuildContextError.sourceNotADirectory(path: "/nonexistent/ctx")) {
             try BuildContext.hash(directory: "/nonexistent/ctx")

@@ -58,15 +58,19 @@ import Glibc
         let stagingA = TestSupport.makeTempDir("la-stage-a"), stagingB = TestSupport.makeTempDir("la-stage-b")
         defer { a.remove(); b.remove(); TestSupport.shell("rm -rf '\(stagingA)' '\(stagingB)'") }
         _ = b.sh("touch -d '2001-01-01' * && chmod 640 train.py")
-        let saved: [(String, String?)] = ["USER", "HOME", "LOGNAME"].map { (name: String) in
-            (name, getenv(name).map { String(cString: $0) })
-        }
-        defer { for (k, v) in saved { if let v { setenv(k, v, 1) } else { unsetenv(k) } } }
+        if getuid() == 0 { _ = b.sh("chown -R 4242:4242 .") }
+        // The generator reads no environment. To show it, the identity variables
+        // that are set are overwritten in place (never added or removed: other
+        // suites call getenv concurrently, and glibc only keeps that safe for
+        // in-place overwrites).
+        let identity: [String] = ["USER", "HOME", "LOGNAME"].filter { (name: String) in getenv(name) != nil }
+        let saved: [String] = identity.map { (name: String) in String(cString: getenv(name)) }
+        defer { for (k, v) in zip(identity, saved) { setenv(k, v, 1) } }
 
-        setenv("USER", "alice", 1); setenv("HOME", "/home/alice", 1); setenv("LOGNAME", "alice", 1)
+        for k in identity { setenv(k, k == "HOME" ? "/home/alice" : "alice", 1) }
         let pa = try BuildContext.prepare(source: a.root, generated: Self.job, platforms: ["linux/amd64"],
                                           stagingParent: stagingA, resolveBase: Resolvers.fixed())
-        setenv("USER", "bob", 1); setenv("HOME", "/srv/bob", 1); setenv("LOGNAME", "bob", 1)
+        for k in identity { setenv(k, k == "HOME" ? "/srv/bob" : "bob", 1) }
         let pb = try BuildContext.prepare(source: b.root, generated: Self.job, platforms: ["linux/amd64"],
                                           stagingParent: stagingB, resolveBase: Resolvers.fixed())
         #expect(pa.tag == pb.tag && pa.tarSHA256 == pb.tarSHA256)
@@ -76,7 +80,8 @@ import Glibc
         #expect(text == TestSupport.shell("cat '\(pb.directory)/Dockerfile.launch-agent'").output)
         #expect(text == (try Self.job.render(withRequirements: true)))
         let pythonVersion = TestSupport.shell("python3 -c 'import platform; print(platform.python_version())'").output
-        for leak in ["alice", "bob", "useradd", "USER ", "\(getuid())", String(pythonVersion.prefix { $0 != "\n" })]
+        let agentUser = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? ""
+        for leak in ["alice", "bob", "useradd", "USER ", agentUser, "\(getuid())", String(pythonVersion.prefix { $0 != "\n" })]
             where !leak.isEmpty && leak != "0" {
             #expect(!text.contains(leak), "generated Dockerfile contains \(leak)")
         }

@@ -127,6 +127,16 @@ import Glibc
         }
         let abs = try BuildContext.prepare(source: t.root, dockerfile: t.root + "/Dockerfile", resolveBase: Resolvers.fixed())
         #expect(abs.dockerfile == "Dockerfile")
+        // A Dockerfile symlink is followed only inside the context.
+        t.file("docker/Dockerfile.prod", "FROM alpine\n").link("Dockerfile.link", to: "docker/Dockerfile.prod")
+        let linked = try BuildContext.prepare(source: t.root, dockerfile: "Dockerfile.link", resolveBase: Resolvers.fixed())
+        #expect(linked.baseImages.keys.sorted() == ["alpine"])
+        let outside = TestTree("outside").file("Dockerfile", "FROM secret\n")
+        defer { outside.remove() }
+        t.link("docker/Dockerfile.evil", to: outside.root + "/Dockerfile")
+        #expect(throws: BuildContextError.symlinkEscapesContext(path: "docker/Dockerfile.evil", target: outside.root + "/Dockerfile")) {
+            try BuildContext.prepare(source: t.root, dockerfile: "docker/Dockerfile.evil", resolveBase: Resolvers.fixed())
+        }
         #expect(BuildContextError.missingDockerfile(path: "/x/Dockerfile").description == "build context: Dockerfile not found: /x/Dockerfile")
     }
 
