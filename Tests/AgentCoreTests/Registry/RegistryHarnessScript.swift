@@ -10,7 +10,7 @@ enum RegistryHarnessScript {
       throwaway openssl CA; images pushed with `skopeo copy` from OCI layouts
       written here by hand.
   harness.py fake DIR --mode flaky|always|bearer [--failures N] [--status S]
-                  [--retry-after X] [--user U --password P]
+                  [--retry-after X] [--user U --password P] [--refresh T] [--realm URL]
       A python stand-in for the cases docker-registry cannot produce: 5xx,
       429 with Retry-After, and Bearer token auth with a token service.
 
@@ -191,7 +191,7 @@ class Fake(BaseHTTPRequestHandler):
             auth = self.headers.get("Authorization", "")
             with self.lock: self.stats["authorizations"].append(auth.split(" ")[0])
             if not (auth.startswith("Bearer ") and auth[7:] in self.tokens):
-                realm = "http://127.0.0.1:%d/token" % self.server.server_address[1]
+                realm = o.get("realm") or "http://127.0.0.1:%d/token" % self.server.server_address[1]
                 repo = url.path[4:].split("/manifests/")[0]
                 return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}', [
                     ("WWW-Authenticate", 'Bearer realm="%s",service="fake-registry",scope="repository:%s:pull"' % (realm, repo)),
@@ -234,7 +234,7 @@ class Fake(BaseHTTPRequestHandler):
 def fake(d, args):
     Fake.opts = {"mode": args["mode"], "failures": int(args.get("failures", 0)), "status": int(args.get("status", 500)),
                  "retry_after": args.get("retry_after"), "user": args.get("user"), "password": args.get("password"),
-                 "refresh": args.get("refresh")}
+                 "refresh": args.get("refresh"), "realm": args.get("realm")}
     server = ThreadingHTTPServer(("127.0.0.1", 0), Fake)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()

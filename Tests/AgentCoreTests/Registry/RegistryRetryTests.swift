@@ -97,4 +97,28 @@ import Testing
         #expect(first?["query"]?["client_id"] == .array(["launch-agent"]))
         #expect(first?["query"]?["scope"] == .array(["repository:team/app:pull"]))
     }
+
+    @Test func registryTokenIsSentAsBearerWithoutATokenRequest() throws {
+        let server = try fake(["--mode", "bearer"])
+        defer { server.stop() }
+        let error = #expect(throws: RegistryError.self) {
+            try client().manifestExists(server.reference("team/app:v1"), credentials: RegistryCredentials(registryToken: "not-issued-by-the-fake"))
+        }
+        guard case .unauthorized(_, let message)? = error else { Issue.record("not unauthorized: \(String(describing: error))"); return }
+        #expect(message.contains("rejected the credentials"))
+        let stats = try server.stats()
+        #expect(stats["token_requests"] == .int(0))
+        #expect(stats["authorizations"] == .array(["", "Bearer"]))
+    }
+
+    @Test func plainHTTPTokenRealmOnAnotherHostIsRefused() throws {
+        let server = try fake(["--mode", "bearer", "--user", "bob", "--password", "pw-for-realm", "--realm", "http://auth.example.com/token"])
+        defer { server.stop() }
+        let error = #expect(throws: RegistryError.self) {
+            try client().manifestExists(server.reference("team/app:v1"), credentials: RegistryCredentials(username: "bob", password: "pw-for-realm"))
+        }
+        guard case .insecureTransport(_, let message)? = error else { Issue.record("not insecureTransport: \(String(describing: error))"); return }
+        #expect(message.contains("http://auth.example.com/token"))
+        #expect(try server.stats()["token_requests"] == .int(0))
+    }
 }
