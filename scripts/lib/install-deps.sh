@@ -2,8 +2,12 @@
 # Sourced by scripts/test.sh and scripts/run-example.sh.
 
 # Build: libyaml and libcurl headers, pkg-config; tests: cc (fixtures),
-# binutils (nm, readelf), openssl (test CA), python3 (test servers).
-BUILD_PACKAGES=(libyaml-dev libcurl4-openssl-dev pkg-config gcc binutils openssl python3)
+# binutils (nm, readelf), openssl (test CA), python3 (test servers), and the
+# real servers and clients of the end-to-end tests: docker-registry (CNCF
+# distribution), podman (the docker-compatible CLI), skopeo (the judge),
+# apache2-utils (htpasswd), git (git job sources).
+BUILD_PACKAGES=(libyaml-dev libcurl4-openssl-dev pkg-config gcc binutils openssl python3
+                docker-registry podman skopeo apache2-utils git)
 
 install_build_deps() {
     local missing=()

@@ -103,6 +103,7 @@ struct JobPipeline {
         let started = Date()
         let platforms = spec.platforms.isEmpty ? runtime.config.builder.platforms : spec.platforms
         let prepared = try prepareContext(spec, source: source, platforms: platforms)
+        defer { prepared.removeStaging() }
         let image: ImageReference
         do { image = try ImageReference.image(destination: destination, tag: prepared.tag) } catch {
             throw Failure(stage: .build, reason: "builder.destination \(destination): \(error)")

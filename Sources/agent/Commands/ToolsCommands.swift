@@ -24,7 +24,7 @@ struct ContextHash: ParsableCommand {
 
     func run() throws {
         let hash = try BuildContext.writeTar(directory: directory, dockerfile: dockerfile, to: nil)
-        print("\(hash.sha256)  \(hash.fileCount) files  \(hash.byteCount) bytes")
+        print("sha256:\(hash.sha256)  \(hash.fileCount) files  \(hash.byteCount) bytes")
     }
 }
 
