@@ -169,6 +169,23 @@ import Glibc
         #expect(!reason.contains(password))
     }
 
+    @Test func verifyPrintsAChecklistAndFailsOnBadRegistryCredentials() throws {
+        let registry = try RegistryHarness.start("registry", ["--user", user, "--password", password])
+        defer { registry.stop() }
+        let env = environment(registry: registry.registry)
+        let config = writeConfig("builder:\n  type: docker\n  cli: podman\n  destination: \(registry.registry)/team/app\n")
+        let good = agent(env, "--config '\(config)' verify")
+        #expect(good.status == 0, "\(good.output)")
+        #expect(good.output.contains("ok   builder 'docker': podman engine: 'podman info' answered\n"))
+        #expect(good.output.contains("ok   registry: destination: \(registry.registry) answers"))
+
+        TestSupport.write(#"{"auths": {"\#(registry.registry)": {"auth": "\#(Base64Test.encode("\(user):wrong"))"}}}"#, to: dir + "/docker/config.json")
+        let bad = agent(env, "--config '\(config)' verify")
+        #expect(bad.status == 1)
+        #expect(bad.output.contains("FAIL registry: destination: "), "\(bad.output)")
+        #expect(bad.output.contains("fix: check the registry's address and the credentials"))
+    }
+
     @Test func registryAnswering500IsAnErrorNotAMissingImage() throws {
         let fake = try RegistryHarness.start("fake", ["--mode", "always", "--status", "500"])
         defer { fake.stop() }
