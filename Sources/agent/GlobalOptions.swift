@@ -65,6 +65,17 @@ struct GlobalOptions: ParsableArguments {
         return rest
     }
 
+    /// The config from `--config` (or the default path), checked against the
+    /// installed components; on errors, prints them and exits 2 (or 3).
+    func loadConfig(plugins: PluginSet) throws -> AgentConfig {
+        do {
+            return try AgentConfig.load(path: config, environment: environment, installed: plugins.installed)
+        } catch {
+            printError(error.description)
+            throw ExitCode(error.exitCode)
+        }
+    }
+
     /// The local queue in `--state-dir` or its default.
     func openQueue() throws -> LocalQueue {
         if let stateDir { return try LocalQueue(stateDirectory: stateDir) }

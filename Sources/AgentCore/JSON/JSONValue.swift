@@ -1,5 +1,9 @@
 /// A JSON document, as it crosses the plugin ABI.
 ///
+/// The plugin kit has its own copy of this type on purpose: no Swift module is
+/// ever linked into both the host and a plugin (two copies of one module's
+/// types in a process break casts and conformances), so only JSON bytes cross.
+///
 /// Integers are kept apart from floating-point numbers so that values such as
 /// `max_jobs: 4` round-trip exactly. Objects serialize with sorted keys, so the
 /// same value always produces the same bytes.

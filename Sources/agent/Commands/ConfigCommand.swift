@@ -24,13 +24,7 @@ struct ConfigValidate: ParsableCommand {
 
     func run() throws {
         let plugins = global.loadPlugins()
-        let config: AgentConfig
-        do {
-            config = try AgentConfig.load(path: global.config, environment: global.environment, installed: plugins.installed)
-        } catch {
-            printError(error.description)
-            throw ExitCode(error.exitCode)
-        }
+        let config = try global.loadConfig(plugins: plugins)
         let problems = ComponentFactory.check(config, plugins: plugins)
         for warning in config.warnings { printError(warning.description) }
         guard problems.isEmpty else {

@@ -23,13 +23,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let plugins = global.loadPlugins()
-        let config: AgentConfig
-        do {
-            config = try AgentConfig.load(path: global.config, environment: global.environment, installed: plugins.installed)
-        } catch {
-            printError(error.description)
-            throw ExitCode(error.exitCode)
-        }
+        let config = try global.loadConfig(plugins: plugins)
         if global.verbose == 0, config.verbosity > 0 { AgentLog.shared.level = config.verbosity > 1 ? .debug : .info }
         let queue = try global.openQueue()
         let runtime: AgentRuntime

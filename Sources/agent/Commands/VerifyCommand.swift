@@ -16,13 +16,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let plugins = global.loadPlugins()
-        let config: AgentConfig
-        do {
-            config = try AgentConfig.load(path: global.config, environment: global.environment, installed: plugins.installed)
-        } catch {
-            printError(error.description)
-            throw ExitCode(error.exitCode)
-        }
+        let config = try global.loadConfig(plugins: plugins)
         let runtime: AgentRuntime
         do {
             runtime = try AgentRuntime(config: config, plugins: plugins, queue: try global.openQueue(), agentID: "verify")
