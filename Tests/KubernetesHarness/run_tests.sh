@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
-for pkg in python3-venv openssl buildah skopeo docker-registry; do
+for pkg in python3-venv openssl buildah skopeo docker-registry apache2-utils; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,4 +24,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 echo "==> pytest Tests/KubernetesHarness"
+export PATH="$PWD/.venv/bin:$PATH"  # moto_server from the venv
 exec .venv/bin/python -m pytest -q test_harness.py "$@"

@@ -348,6 +348,8 @@ def kubectl(harness, *args, check=True):
 
 
 def test_kubectl_lists_creates_and_deletes(harness, api):
+    if not os.path.exists(KUBECTL):
+        pytest.skip("kubectl is not installed")
     kubectl(harness, "create", "namespace", "kc")
     kubectl(harness, "create", "secret", "generic", "s1", "-n", "kc", "--from-literal=a=b")
     out = kubectl(harness, "get", "secret", "-n", "kc").stdout
@@ -356,7 +358,6 @@ def test_kubectl_lists_creates_and_deletes(harness, api):
     wait_for(lambda: job_condition(api, "kc", "kj"), what="kj")
     out = kubectl(harness, "get", "jobs,pods", "-A").stdout
     assert "job.batch/kj" in out and "Complete" in out and "pod/kj-" in out and "Completed" in out
-    p = kubectl(harness, "create", "-f", "-", check=False) if False else None  # noqa: F841
     path = os.path.join(harness.state_dir, "job.json")
     with open(path, "w") as f:
         json.dump(dict(job("kj2", ["true"]), metadata={"name": "kj2", "namespace": "kc"}), f)
@@ -433,3 +434,119 @@ def test_kaniko_job_builds_and_pushes(harness, api, ns, registry, tmp_path):
     assert j.status.conditions[-1].type == "Failed"
     pod = v1.list_namespaced_pod(ns, label_selector="job-name=broken").items[0]
     assert "missing.txt" in v1.read_namespaced_pod_log(pod.metadata.name, ns)
+
+
+@pytest.fixture(scope="session")
+def auth_registry(tmp_path_factory):
+    if not shutil.which("docker-registry") or not shutil.which("htpasswd"):
+        pytest.skip("docker-registry and htpasswd (apache2-utils) are needed")
+    d = tmp_path_factory.mktemp("authreg")
+    port = free_port()
+    htpw = subprocess.run(["htpasswd", "-Bbn", "pusher", "pw123"], capture_output=True, text=True, check=True).stdout
+    (d / "htpasswd").write_text(htpw)
+    cfg = d / "config.yml"
+    cfg.write_text("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n"
+                   "http:\n  addr: 127.0.0.1:%d\nauth:\n  htpasswd:\n    realm: test\n    path: %s\n"
+                   % (d / "data", port, d / "htpasswd"))
+    p = subprocess.Popen(["docker-registry", "serve", str(cfg)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def up():
+        try:
+            urllib.request.urlopen("http://127.0.0.1:%d/v2/" % port)
+        except urllib.error.HTTPError as e:
+            return e.code == 401
+        except OSError:
+            return False
+    wait_for(up, 10, "docker-registry with htpasswd")
+    yield "127.0.0.1:%d" % port
+    p.terminate()
+    p.wait()
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory):
+    if not shutil.which("moto_server"):
+        pytest.skip("moto_server is needed")
+    port = free_port()
+    p = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+
+    def up():
+        try:
+            return urllib.request.urlopen("http://127.0.0.1:%d/" % port).status == 200
+        except OSError:
+            return False
+    wait_for(up, 20, "moto_server")
+    yield "http://127.0.0.1:%d" % port
+    p.terminate()
+    p.wait()
+
+
+def test_kaniko_s3_context_and_push_credentials_from_a_mounted_secret(api, ns, auth_registry, moto, tmp_path):
+    import io
+    import tarfile
+    import boto3
+    if not shutil.which("buildah") or not shutil.which("skopeo"):
+        pytest.skip("buildah and skopeo are needed")
+    # the build context, uploaded to moto S3 as the agent would
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        for name, data in (("Dockerfile", b"FROM scratch\nCOPY app.txt /app.txt\n"), ("app.txt", b"s3 context\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    s3 = boto3.client("s3", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="AK",
+                      aws_secret_access_key="SK")
+    s3.create_bucket(Bucket="ctx")
+    s3.put_object(Bucket="ctx", Key="builds/abc.tar.gz", Body=buf.getvalue())
+    v1 = client.CoreV1Api(api)
+    auth = base64.b64encode(b"pusher:pw123").decode()
+    dockercfg = json.dumps({"auths": {auth_registry: {"auth": auth}}})
+    v1.create_namespaced_secret(ns, {"metadata": {"name": "regcred"}, "type": "kubernetes.io/dockerconfigjson",
+                                     "stringData": {".dockerconfigjson": dockercfg}})
+    dest = "%s/team/s3app:v1" % auth_registry
+
+    def kaniko_job(name, secret):
+        spec = {"restartPolicy": "Never",
+                "volumes": [{"name": "docker-config", "secret": {
+                    "secretName": secret, "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}}],
+                "containers": [{
+                    "name": "kaniko", "image": "gcr.io/kaniko-project/executor:latest",
+                    "args": ["--context=s3://ctx/builds/abc.tar.gz", "--destination=" + dest],
+                    "env": [{"name": "S3_ENDPOINT", "value": moto}, {"name": "AWS_REGION", "value": "us-east-1"},
+                            {"name": "AWS_ACCESS_KEY_ID", "value": "AK"},
+                            {"name": "AWS_SECRET_ACCESS_KEY", "value": "SK"}],
+                    "volumeMounts": [{"name": "docker-config", "mountPath": "/kaniko/.docker"}]}]}
+        client.BatchV1Api(api).create_namespaced_job(ns, {"metadata": {"name": name},
+                                                          "spec": {"backoffLimit": 0, "template": {"spec": spec}}})
+        j = wait_for(lambda: job_condition(api, ns, name), timeout=180, what=name)
+        pod = v1.list_namespaced_pod(ns, label_selector="job-name=" + name).items[0]
+        return j, v1.read_namespaced_pod_log(pod.metadata.name, ns)
+
+    # wrong credentials: the registry refuses the push and the pod fails
+    bad = json.dumps({"auths": {auth_registry: {"auth": base64.b64encode(b"pusher:wrong").decode()}}})
+    v1.create_namespaced_secret(ns, {"metadata": {"name": "badcred"}, "type": "kubernetes.io/dockerconfigjson",
+                                     "stringData": {".dockerconfigjson": bad}})
+    j, log = kaniko_job("s3-badauth", "badcred")
+    assert j.status.conditions[-1].type == "Failed", log
+    assert "Retrieved build context s3://ctx/builds/abc.tar.gz" in log
+    j, log = kaniko_job("s3-build", "regcred")
+    assert j.status.conditions[-1].type == "Complete", log
+    out = subprocess.run(["skopeo", "inspect", "--tls-verify=false", "--creds", "pusher:pw123", "docker://" + dest],
+                         capture_output=True, text=True, check=True).stdout
+    assert json.loads(out)["Digest"].startswith("sha256:")
+
+
+def test_command_line_start_prints_json_and_stops_on_sigterm(tmp_path):
+    p = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness.py"),
+                          "--state-dir", str(tmp_path / "h"), "--token", "tok123"], stdout=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(p.stdout.readline())
+        assert info["token"] == "tok123" and info["url"] == "https://127.0.0.1:%d" % info["port"]
+        assert os.path.exists(info["kubeconfig"]) and os.path.exists(info["ca"])
+        a = config.new_client_from_config(config_file=info["kubeconfig"])
+        names = [n.metadata.name for n in client.CoreV1Api(a).list_namespace().items]
+        assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]
+    finally:
+        p.terminate()
+        assert p.wait(timeout=10) == 0
