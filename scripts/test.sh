@@ -15,5 +15,8 @@ swift build --build-tests
 echo "==> swift build -c release (plugins, for the exported-symbols test)"
 swift build -c release
 
+echo "==> Kubernetes test-cluster harness (pytest against the real kubernetes client and kubectl)"
+Tests/KubernetesHarness/run_tests.sh
+
 echo "==> swift test"
 swift test --skip-build "$@"
