@@ -32,7 +32,7 @@ import Glibc
     @Test func regionIsRequiredWithAPointer() {
         #expect { _ = try Self.environmentInstance(.object([:])) } throws: { error in
             guard let e = error as? PluginCallError else { return false }
-            return e.status == -10 && e.pointer == "/config" && e.message.contains("needs 'region'")
+            return e.status == -10 && e.pointer == "/config" && e.message.contains("missing key 'region' (e.g. region: us-east-1)")
         }
         #expect { _ = try Self.environmentInstance(.object(["region": "US East"])) } throws: {
             ($0 as? PluginCallError)?.pointer == "/config/region"

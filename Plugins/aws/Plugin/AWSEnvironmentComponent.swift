@@ -13,7 +13,7 @@ struct AWSEnvironmentComponent: Environment {
     init(_ context: ComponentContext) throws {
         var config = context.config
         guard let region = try config.optional("region", as: String.self) else {
-            throw config.error("environment 'aws' needs 'region' (e.g. region: us-east-1): the region of the ECR registry, the S3 bucket and the STS endpoint",
+            throw config.error("missing key 'region' (e.g. region: us-east-1): the region of the ECR registry, the S3 bucket and the STS endpoint",
                                at: nil)
         }
         guard Self.isRegionName(region) else {
