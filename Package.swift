@@ -12,13 +12,15 @@ let pluginLinkerSettings: [LinkerSetting] = [
 ]
 
 /// A shipped plugin library: `Plugins/<folder>/` becomes `liblaunch-agent-<folder>.so`.
-func plugin(_ folder: String, target: String) -> (Product, Target) {
+/// `path` and `dependencies` let a plugin keep its sources in a subfolder and link internal targets
+/// statically (the AWS plugin: `Plugins/aws/Plugin` + `AWSCore` in `Plugins/aws/Core`).
+func plugin(_ folder: String, target: String, path: String? = nil, dependencies: [Target.Dependency] = []) -> (Product, Target) {
     (
         .library(name: "launch-agent-\(folder)", type: .dynamic, targets: [target]),
         .target(
             name: target,
-            dependencies: ["LaunchAgentPluginKit"],
-            path: "Plugins/\(folder)",
+            dependencies: ["LaunchAgentPluginKit"] + dependencies,
+            path: path ?? "Plugins/\(folder)",
             linkerSettings: pluginLinkerSettings
         )
     )
@@ -28,6 +30,7 @@ let plugins = [
     plugin("noop", target: "NoopPlugin"),
     plugin("docker", target: "DockerPlugin"),
     plugin("local", target: "LocalPlugin"),
+    plugin("aws", target: "AWSPlugin", path: "Plugins/aws/Plugin", dependencies: ["AWSCore"]),
 ]
 
 let package = Package(
@@ -81,6 +84,18 @@ let package = Package(
             name: "LaunchAgentPluginKit",
             dependencies: ["LaunchAgentABI"],
             path: "plugin-sdk/swift/LaunchAgentPluginKit"
+        ),
+        // SigV4, the credential chain and STS for the AWS plugin: no host code, no kit, so the tests
+        // can use it directly. Linked statically into liblaunch-agent-aws.so.
+        .target(
+            name: "AWSCore",
+            path: "Plugins/aws/Core"
+        ),
+        .testTarget(
+            name: "AWSPluginTests",
+            dependencies: ["AWSCore", "AgentCore"],
+            path: "Tests/AWSPluginTests",
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "AgentCoreTests",
