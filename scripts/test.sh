@@ -9,7 +9,16 @@ cd "$(dirname "$0")/.."
 . scripts/lib/install-deps.sh
 install_build_deps
 
+# moto (AWS), boto3/botocore (the reference signer) for the AWS plugin tests,
+# in a venv of the build directory; the tests find python3 and moto_server on PATH.
+echo "==> python test deps (moto, boto3) in .build/test-venv"
+[ -x .build/test-venv/bin/python3 ] || python3 -m venv .build/test-venv
+.build/test-venv/bin/pip install -q 'moto[server]>=5.1,<6' 'boto3>=1.35'
+export PATH="$PWD/.build/test-venv/bin:$PATH"
+
 echo "==> swift build (debug: agent, plugins, tests)"
+# A plain build first: --build-tests alone does not relink plugin libraries whose sources changed.
+swift build
 swift build --build-tests
 
 echo "==> swift build -c release (plugins, for the exported-symbols test)"
