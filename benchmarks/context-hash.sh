@@ -9,16 +9,19 @@
 #
 #   bash benchmarks/context-hash.sh
 #
-# Generates (once, reused) a reproducible tree under /tmp: 30,000 small files
-# (64 B .. 32 KiB, log-uniform) in nested directories plus 4 × 64 MiB files,
-# about 400 MiB. Everything is measured with a warm page cache. Prints wall
+# Generates a reproducible tree under /tmp: 30,000 small files (64 B .. 32 KiB,
+# log-uniform) in nested directories plus 4 × 64 MiB files, about 400 MiB, and
+# removes it on exit (BENCH_KEEP_TREE=1 keeps it; a kept tree with the same
+# parameters is reused, and left in place). Everything is measured with a warm
+# page cache. Prints wall
 # time (hyperfine), throughput (MiB of file content per second), the ratio to
 # each peer, and our peak RSS (GNU time), which stays flat because the tar is
 # streamed, never held in memory.
 #
 # Knobs (environment): BENCH_TREE (tree dir, default /tmp/launch-agent-context-bench),
 # BENCH_SMALL (30000), BENCH_LARGE (4), BENCH_LARGE_MIB (64), BENCH_MIN_RUNS (10),
-# BENCH_WARMUP (2), BENCH_SKIP_BUILD=1 (reuse .build-bench), AGENT (use this binary).
+# BENCH_WARMUP (2), BENCH_KEEP_TREE=1, BENCH_SCRATCH (build dir, .build-bench),
+# BENCH_SKIP_BUILD=1 (reuse the build in BENCH_SCRATCH), AGENT (use this binary).
 # Exits non-zero only when something could not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +33,8 @@ LARGE=${BENCH_LARGE:-4}
 LARGE_MIB=${BENCH_LARGE_MIB:-64}
 MIN_RUNS=${BENCH_MIN_RUNS:-10}
 WARMUP=${BENCH_WARMUP:-2}
-SCRATCH=$ROOT/.build-bench
+SCRATCH=${BENCH_SCRATCH:-.build-bench}
+case $SCRATCH in /*) ;; *) SCRATCH=$ROOT/$SCRATCH ;; esac
 
 step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -58,14 +62,19 @@ else
     if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -x "$AGENT" ]; then
         step "agent: reusing $AGENT"
     else
-        step "agent: swift build -c release --scratch-path .build-bench"
+        step "agent: swift build -c release --scratch-path ${SCRATCH#"$ROOT"/} --product agent"
         command -v swift >/dev/null 2>&1 || die "swift is not on PATH"
         swift build -c release --scratch-path "$SCRATCH" --product agent
     fi
 fi
 [ -x "$AGENT" ] || die "no agent binary at $AGENT"
+# Everything this run creates goes in `created`, removed on exit.
+created=()
+cleanup() { [ ${#created[@]} -eq 0 ] || rm -rf "${created[@]}"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 probe=$(mktemp -d)
-trap 'rm -rf "$probe"' EXIT
+created+=("$probe")
 echo probe > "$probe/f"
 if ! out=$("$AGENT" context hash "$probe" 2>&1); then
     die "\`agent context hash DIR\` does not run in this build (it is the CLI entry over
@@ -78,9 +87,10 @@ step "tree: $TREE ($SMALL small files, $LARGE × $LARGE_MIB MiB)"
 stamp="$TREE/.bench-params"
 params="small=$SMALL large=$LARGE large_mib=$LARGE_MIB seed=20260821 v1"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$params" ]; then
-    echo "    reusing (same parameters)"
+    echo "    reusing (same parameters; left in place)"
 else
     rm -rf "$TREE"
+    [ "${BENCH_KEEP_TREE:-0}" = 1 ] || created+=("$TREE")
     python3 - "$TREE" "$SMALL" "$LARGE" "$LARGE_MIB" <<'PY'
 import os, random, sys
 root, small, large, large_mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -109,7 +119,7 @@ REPRO="tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@315532800 --
 REPRO+=" --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime"
 step "hyperfine: $WARMUP warmup, ≥ $MIN_RUNS runs each (warm page cache)"
 json=$(mktemp)
-trap 'rm -rf "$probe" "$json"' EXIT
+created+=("$json")
 hyperfine --warmup "$WARMUP" --min-runs "$MIN_RUNS" --export-json "$json" --style basic \
     -n "ours: agent context hash" "'$AGENT' context hash '$TREE'" \
     -n "ours, portable SHA-256" "LAUNCH_AGENT_SHA256=portable '$AGENT' context hash '$TREE'" \
@@ -117,8 +127,13 @@ hyperfine --warmup "$WARMUP" --min-runs "$MIN_RUNS" --export-json "$json" --styl
     -n "tar --sort=name (reproducible) | sha256sum" "$REPRO -cf - -C '$TREE' . | sha256sum" >/dev/null
 
 rss=$(/usr/bin/time -f %M "$AGENT" context hash "$TREE" 2>&1 >/dev/null | tail -1)
+ours_line=$("$AGENT" context hash "$TREE")
 
 step "results ($((BYTES / 1048576)) MiB in $FILES files)"
+echo "ours printed: $ours_line"
+read -r _ ours_files _ ours_bytes _ <<<"$ours_line"
+[ "$ours_files" = "$FILES" ] && [ "$ours_bytes" = "$BYTES" ] \
+    || echo "warning: find counts $FILES files, $BYTES bytes; the agent hashed $ours_files files, $ours_bytes bytes"
 python3 - "$json" "$BYTES" "$rss" <<'PY'
 import json, sys
 runs = json.load(open(sys.argv[1]))["results"]
