@@ -1,5 +1,8 @@
 import AgentCore
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Options every command accepts (`agent [--plugins-dir DIR] [--config FILE] <command>`).
 struct GlobalOptions: ParsableArguments {
@@ -78,7 +81,12 @@ struct GlobalOptions: ParsableArguments {
 
     /// The local queue in `--state-dir` or its default.
     func openQueue() throws -> LocalQueue {
-        if let stateDir { return try LocalQueue(stateDirectory: stateDir) }
+        if let stateDir {
+            // Plugins (the local-process runner) keep their state beside the agent's, and find it here.
+            // Set before any job thread starts: setenv is not safe while other threads read the environment.
+            setenv("LAUNCH_AGENT_STATE_DIR", stateDir, 1)
+            return try LocalQueue(stateDirectory: stateDir)
+        }
         return try LocalQueue(environment: environment)
     }
 
