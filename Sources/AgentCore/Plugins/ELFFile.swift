@@ -44,11 +44,12 @@ struct ELFFile {
     static func read(path: String) throws(Problem) -> ELFFile {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw .unreadable("\(error)")
         }
-        // Mapped, not copied: a plugin library can be tens of megabytes.
+        // Mapped, not copied (.mappedIfSafe reads the whole file on Linux): a plugin library is
+        // megabytes, mostly debug info, of which the checks touch a few pages.
         let checked: Result<ELFFile, Problem> = data.withUnsafeBytes { raw in
             Result { () throws(Problem) in try parse(raw) }
         }
