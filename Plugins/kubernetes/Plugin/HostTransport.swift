@@ -34,7 +34,7 @@ struct HostTransport: KubeTransport {
         } catch let error as PluginError {
             switch error.code {
             case .cancelled: throw KubeError(.cancelled, "cancelled")
-            case .timeout: throw KubeError(.io, error.message, retryable: true)
+            case .timeout: throw KubeError(.io, error.message, reason: KubeError.timeoutReason, retryable: true)
             default:
                 var message = error.message
                 if request.tls.caPEM != nil, !error.retryable, message.lowercased().contains("certificate") || message.lowercased().contains("ssl") {
