@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Config (all optional): `kubeconfig` (a file; default KUBECONFIG, ~/.kube/config, then in-cluster),
 /// `context`, `namespace` (when the job names none; default the context's), `secure` (default true: refuse
-/// pods that reach into the node). Thread-safe (`concurrent: true`): every operation builds its own
+/// pods that reach into the node; W&B's top-level `secure_mode: true` forces it). Thread-safe (`concurrent: true`): every operation builds its own
 /// request state; the shared parts (connection, cancelled set) are locked.
 final class KubernetesRunner: Runner, Sendable {
     let connection: KubeConnection
@@ -21,8 +21,15 @@ final class KubernetesRunner: Runner, Sendable {
         let kubeconfig: String? = try config.optional("kubeconfig")
         let kubeContext: String? = try config.optional("context")
         namespace = try config.optional("namespace")
-        secure = try config.optional("secure", default: true)
+        let configured: Bool? = try config.optional("secure")
         try config.rejectUnknownKeys()
+        // W&B's `secure_mode: true` (settings) forces it on; the runner's own `secure` defaults to on as well.
+        let secureMode = context.document["settings"]?["secure_mode"]?.boolValue == true
+        if secureMode && configured == false {
+            throw PluginError(.config, "secure: false contradicts secure_mode: true in this config; remove one of them",
+                              pointer: config.pointer(to: "secure"))
+        }
+        secure = secureMode || (configured ?? true)
         connection = KubeConnection(host: context.host, kubeconfig: kubeconfig, context: kubeContext)
     }
 
