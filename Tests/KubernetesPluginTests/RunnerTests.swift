@@ -226,6 +226,87 @@ import Testing
         #expect(results.first?["error"]?["message"]?.stringValue?.contains("grant the agent's identity 'create' on 'jobs' in namespace '\(ns)'") == true, "\(results)")
     }
 
+    /// An exec credential plugin run through the host's process service: the Job is created with its token.
+    @Test func execCredentialPluginThroughTheHost() throws {
+        let harness = try KubeHarness.shared()
+        let ns = try harness.namespace("run-exec")
+        let dir = KubeTestSupport.makeTempDir("la-kube-exec-host")
+        KubeTestSupport.write("""
+            #!/bin/sh
+            echo run >> "\(dir)/runs"
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"\(harness.token)"}}'
+            """, to: dir + "/get-token", mode: 0o755)
+        KubeTestSupport.write("""
+            apiVersion: v1
+            kind: Config
+            current-context: exec
+            clusters: [{name: h, cluster: {server: "\(harness.url)", certificate-authority: "\(harness.ca)"}}]
+            contexts: [{name: exec, context: {cluster: h, user: sso, namespace: \(ns)}}]
+            users:
+            - name: sso
+              user:
+                exec: {apiVersion: client.authentication.k8s.io/v1, command: ./get-token, interactiveMode: Never}
+            """, to: dir + "/config")
+        let results = try RunnerProbe.run(harness, steps: [
+            ["op": "verify"],
+            ["op": "launch", "request": ["job_id": "q-exec", "image": "busybox", "entry_point": ["/bin/sh", "-c", "echo via exec"],
+                                         "resource_args": .object([:])]],
+            ["op": "watch", "handle": 1],
+        ], env: ["KUBECONFIG": dir + "/config"])
+        try #require(results.count == 3, "\(results)")
+        #expect(results[0]["result"]?["checks"]?.arrayValue?.allSatisfy { $0["ok"] == true } == true, "\(results[0])")
+        #expect(results[1]["result"]?["handle"]?["namespace"] == .string(ns), "the context's namespace: \(results[1])")
+        #expect(results[2]["result"]?["state"] == "finished", "\(results[2])")
+        #expect(Self.lines(results[2]).contains("via exec"))
+        #expect(KubeTestSupport.read(dir + "/runs") == "run\n", "one run, cached for the rest of the process")
+    }
+
+    @Test func badKubeconfigIsReportedWithFileAndLine() throws {
+        let harness = try KubeHarness.shared()
+        let dir = KubeTestSupport.makeTempDir("la-kube-badconfig")
+        KubeTestSupport.write("current-context: a\ncontexts:\n- name: a\n  context: {cluster: gone}\n", to: dir + "/config")
+        let results = try RunnerProbe.run(harness, steps: [
+            ["op": "verify"], Self.launch("q-badconfig", ns: "default", script: "true"),
+        ], env: ["KUBECONFIG": dir + "/config"])
+        let check = results.first?["result"]?["checks"]?.arrayValue?.first
+        #expect(check?["ok"] == false, "\(results)")
+        #expect(check?["detail"]?.stringValue == "\(dir)/config:4: context 'a' names cluster 'gone', which is not defined in \(dir)/config", "\(results)")
+        #expect(results.last?["error"]?["status"] == .int(-10), "LA_ERR_CONFIG: \(results)")
+    }
+
+    /// A spec the API server refuses (422) is an invalid-argument error naming the field, and the Secret made
+    /// for the job does not stay behind.
+    @Test func invalidSpecIsRefusedWithTheServersCausesAndLeavesNothing() throws {
+        let harness = try KubeHarness.shared()
+        let ns = try harness.namespace("run-422")
+        let results = try RunnerProbe.run(harness, steps: [
+            Self.launch("q-422", ns: ns, script: "true", env: ["WANDB_API_KEY": "key-that-must-not-stay"],
+                        kubernetes: ["namespace": .string(ns), "spec": ["template": ["spec": ["restartPolicy": "Always"]]]]),
+        ])
+        let error = results.first?["error"]
+        #expect(error?["status"] == .int(-1), "LA_ERR_INVALID_ARGUMENT: \(results)")
+        #expect(error?["message"]?.stringValue?.contains("the API server rejected create jobs 'launch-q-422' in namespace '\(ns)' (422 Invalid): spec.template.spec.restartPolicy") == true, "\(results)")
+        #expect(try harness.client().list(.secrets, namespace: ns).items.isEmpty)
+    }
+
+    /// The environment component's hints: env for the container, labels for the Job and its pods.
+    @Test func environmentHintsAreApplied() throws {
+        let harness = try KubeHarness.shared()
+        let ns = try harness.namespace("run-hints")
+        let hints: JSONValue = ["env": ["AWS_REGION": "eu-west-1", "WANDB_PROJECT": "from-hints"],
+                                "labels": ["azure.workload.identity/use": "true"]]
+        let results = try RunnerProbe.run(harness, steps: [
+            Self.launch("q-hints", ns: ns, script: "echo region=$AWS_REGION project=$WANDB_PROJECT",
+                        env: ["WANDB_PROJECT": "from-job"], extra: ["environment_hints": hints]),
+            ["op": "watch", "handle": 0],
+        ])
+        try #require(results.count == 2, "\(results)")
+        #expect(Self.lines(results[1]).contains("region=eu-west-1 project=from-job"), "the job's env wins: \(results[1])")
+        let job = try harness.client().get(.jobs, "launch-q-hints", namespace: ns)
+        #expect(job["metadata", "labels", "azure.workload.identity/use"] == "true")
+        #expect(job["spec", "template", "metadata", "labels", "azure.workload.identity/use"] == "true")
+    }
+
     @Test func verifyNamesTheContext() throws {
         let harness = try KubeHarness.shared()
         let results = try RunnerProbe.run(harness, steps: [["op": "verify"]])

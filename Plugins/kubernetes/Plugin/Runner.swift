@@ -68,7 +68,16 @@ final class KubernetesRunner: Runner, Sendable {
         for secret in planned.secrets {
             let _: KubeJSON? = try Self.kube { try client.create(.secrets, namespace: planned.namespace, secret) } ifExists: { nil }
         }
-        let made: KubeJSON? = try Self.kube { try client.create(.jobs, namespace: planned.namespace, planned.job) } ifExists: { nil }
+        let made: KubeJSON?
+        do {
+            made = try Self.kube { try client.create(.jobs, namespace: planned.namespace, planned.job) } ifExists: { nil }
+        } catch {
+            // The Job was refused (422 from the submitter's spec, 403): the Secrets made for it must not stay.
+            for secret in planned.secrets {
+                if let name = secret["metadata", "name"]?.stringValue { _ = try? client.delete(.secrets, name, namespace: planned.namespace) }
+            }
+            throw error
+        }
         guard let created = made else {
             // Created meanwhile by another launch of the same job ID (or taken by another job's Job).
             guard let existing = try findJob(client, planned, jobID: request.jobID) else {
