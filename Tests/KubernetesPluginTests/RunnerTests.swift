@@ -29,7 +29,7 @@ import Testing
             ["op": "watch", "handle": 0],
         ])
         try #require(results.count == 2, "\(results)")
-        #expect(results[0]["result"]?["handle"] == ["namespace": .string(ns), "job": "launch-q-ok-1",
+        #expect(results[0]["result"]?["handle"] == ["namespace": .string(ns), "job": "launch-q-ok-1", "secrets": ["launch-q-ok-1-env"],
                                                      "uid": results[0]["result"]?["handle"]?["uid"] ?? .null])
         #expect(results[1]["result"] == ["state": "finished", "exit_code": 0], "\(results[1])")
         let log = Self.lines(results[1])
@@ -305,6 +305,34 @@ import Testing
         let job = try harness.client().get(.jobs, "launch-q-hints", namespace: ns)
         #expect(job["metadata", "labels", "azure.workload.identity/use"] == "true")
         #expect(job["spec", "template", "metadata", "labels", "azure.workload.identity/use"] == "true")
+    }
+
+    /// A pod the scheduler preempts (DisruptionTarget, then killed: exit 137) ends the Job as `preempted`.
+    @Test func disruptedPodIsPreempted() throws {
+        let harness = try KubeHarness.shared()
+        let ns = try harness.namespace("run-preempt")
+        let launch = Self.launch("q-preempt", ns: ns, script: "echo working; sleep 2; exit 137")
+        _ = try RunnerProbe.run(harness, steps: [launch])
+        // What the scheduler does to a victim: the DisruptionTarget condition on the running pod's status.
+        let client = try harness.client(namespace: ns)
+        var pod: KubeJSON?
+        for _ in 0..<50 {
+            pod = try client.list(.pods, namespace: ns, labelSelector: "job-name=launch-q-preempt").items.first
+            if pod?["status", "phase"] == "Running" { break }
+            KubeTestSupport.sleep(0.1)
+        }
+        let running = try #require(pod, "no pod")
+        let name = try #require(running["metadata", "name"]?.stringValue)
+        var conditions = running["status", "conditions"]?.arrayValue ?? []
+        conditions.append(["type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler",
+                           "message": "Kubernetes Scheduler: preempting to accommodate a higher priority pod",
+                           "lastTransitionTime": "2026-11-30T00:00:00Z"])
+        _ = try client.patchStatus(.pods, name, namespace: ns, mergePatch: ["status": ["conditions": .array(conditions)]])
+        let results = try RunnerProbe.run(harness, steps: [launch, ["op": "watch", "handle": 0]])
+        try #require(results.count == 2, "\(results)")
+        #expect(results[1]["result"]?["state"] == "preempted", "\(results[1])")
+        #expect(results[1]["result"]?["reason"] == .string("pod \(name) PreemptionByScheduler: Kubernetes Scheduler: preempting to accommodate a higher priority pod"), "\(results[1])")
+        #expect(results[1]["result"]?["exit_code"] == 137)
     }
 
     @Test func verifyNamesTheContext() throws {

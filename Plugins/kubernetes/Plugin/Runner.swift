@@ -119,10 +119,23 @@ final class KubernetesRunner: Runner, Sendable {
         return job
     }
 
+    /// `{"namespace", "job", "uid", "secrets": [names]}`: the Secret names (never their values) so cleanup
+    /// deletes exactly what was made.
+    /// The names come from the Job itself (what its pods reference), so an adopted Job's handle is right too.
     func handle(_ job: KubeJSON, _ planned: RunnerJob) -> JSONValue {
-        var h: JSONValue = ["namespace": .string(planned.namespace), "job": .string(planned.name)]
-        if let uid = job["metadata", "uid"]?.stringValue { h = ["namespace": .string(planned.namespace), "job": .string(planned.name), "uid": .string(uid)] }
-        return h
+        let ours = [planned.name.prefix(57) + "-env", planned.name.prefix(56) + "-pull"].map(String.init)
+        let pod = job["spec", "template", "spec"]
+        var referenced = (pod?["imagePullSecrets"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        for container in pod?["containers"]?.arrayValue ?? [] {
+            for env in container["env"]?.arrayValue ?? [] {
+                if let name = env["valueFrom", "secretKeyRef", "name"]?.stringValue { referenced.append(name) }
+            }
+        }
+        let secrets = ours.filter { referenced.contains($0) }
+        var members: [String: JSONValue] = ["namespace": .string(planned.namespace), "job": .string(planned.name),
+                                            "secrets": .array(secrets.map { .string($0) })]
+        if let uid = job["metadata", "uid"]?.stringValue { members["uid"] = .string(uid) }
+        return .object(members)
     }
 
     // MARK: cancel
@@ -144,17 +157,20 @@ final class KubernetesRunner: Runner, Sendable {
 
     /// Deletes the Secrets a launch created for this Job (their ownerReference would too, later).
     func deleteSecrets(_ client: KubeClient, _ handle: RunnerHandle) throws {
-        for name in [handle.job.prefix(57) + "-env", handle.job.prefix(56) + "-pull"] {
-            _ = try Self.kube { try client.delete(.secrets, String(name), namespace: handle.namespace) }
+        let names = handle.secrets ?? [handle.job.prefix(57) + "-env", handle.job.prefix(56) + "-pull"].map(String.init)
+        for name in names {
+            _ = try Self.kube { try client.delete(.secrets, name, namespace: handle.namespace) }
         }
     }
 }
 
-/// What `launch` returned: `{"namespace", "job", "uid"?}`.
+/// What `launch` returned: `{"namespace", "job", "uid"?, "secrets"?}`.
 struct RunnerHandle {
     var namespace: String
     var job: String
     var uid: String?
+    /// The Secrets the launch made; nil for a handle without the list (then both possible names are tried).
+    var secrets: [String]?
 
     init(_ json: JSONValue) throws {
         guard let ns = json["namespace"]?.stringValue, let job = json["job"]?.stringValue, !ns.isEmpty, !job.isEmpty else {
@@ -163,6 +179,7 @@ struct RunnerHandle {
         namespace = ns
         self.job = job
         uid = json["uid"]?.stringValue
+        secrets = json["secrets"]?.arrayValue?.compactMap(\.stringValue)
     }
 
     var key: String { "\(namespace)/\(job)" }
