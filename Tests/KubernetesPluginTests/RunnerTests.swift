@@ -335,6 +335,44 @@ import Testing
         #expect(results[1]["result"]?["exit_code"] == 137)
     }
 
+    /// One runner instance follows two jobs at once (registered concurrent): each watch gets its own job's
+    /// outcome and log lines.
+    @Test func twoWatchesAtOnce() throws {
+        let harness = try KubeHarness.shared()
+        let ns = try harness.namespace("run-parallel")
+        let started = ContinuousClock.now
+        let results = try RunnerProbe.run(harness, steps: [
+            Self.launch("q-par-a", ns: ns, script: "echo from-a; sleep 2; exit 0"),
+            Self.launch("q-par-b", ns: ns, script: "echo from-b; sleep 2; exit 4"),
+            ["op": "watch_both", "handles": [0, 1]],
+        ])
+        try #require(results.count == 3, "\(results)")
+        let outcomes = results[2]["result"]?["outcomes"]?.arrayValue ?? []
+        #expect(outcomes.first?["state"] == "finished", "\(results[2])")
+        #expect(outcomes.last?["state"] == "failed" && outcomes.last?["exit_code"] == 4, "\(results[2])")
+        let log = Self.lines(results[2])
+        #expect(log.contains("from-a") && log.contains("from-b"), "\(log)")
+        #expect(ContinuousClock.now - started < .seconds(8), "the two 2-second jobs were followed side by side")
+    }
+
+    /// A kubeconfig user with a client certificate: parsed, then refused with a message saying what to use
+    /// instead (the agent's HTTP service cannot present client certificates yet).
+    @Test func clientCertificateIsRefusedClearly() throws {
+        let harness = try KubeHarness.shared()
+        let dir = KubeTestSupport.makeTempDir("la-kube-cert")
+        let pem = Data("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".utf8).base64EncodedString()
+        KubeTestSupport.write("""
+            current-context: cert
+            clusters: [{name: h, cluster: {server: "\(harness.url)", certificate-authority: "\(harness.ca)"}}]
+            contexts: [{name: cert, context: {cluster: h, user: admin}}]
+            users: [{name: admin, user: {client-certificate-data: \(pem), client-key-data: \(pem)}}]
+            """, to: dir + "/config")
+        let results = try RunnerProbe.run(harness, steps: [["op": "verify"]], env: ["KUBECONFIG": dir + "/config"])
+        let check = results.first?["result"]?["checks"]?.arrayValue?.last
+        #expect(check?["ok"] == false, "\(results)")
+        #expect(check?["detail"]?.stringValue == "context 'cert' of \(dir)/config authenticates with a client certificate, which the agent's HTTP service cannot present yet; use a token, tokenFile or exec credential plugin (docs/kubernetes.md)", "\(results)")
+    }
+
     @Test func verifyNamesTheContext() throws {
         let harness = try KubeHarness.shared()
         let results = try RunnerProbe.run(harness, steps: [["op": "verify"]])
