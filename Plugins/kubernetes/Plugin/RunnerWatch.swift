@@ -111,7 +111,7 @@ extension KubernetesRunner {
 
     /// The Job is gone: cancelled if this agent (or another, by the annotation) cancelled it, else lost.
     func gone(_ handle: RunnerHandle, _ last: KubeJSON?) -> RunOutcome {
-        if cancelled.withLock({ $0.contains(handle.key) }) || last?["metadata", "annotations", RunnerJob.cancelledAnnotation] != nil {
+        if Self.cancelledHandles.withLock({ $0.contains(handle.key) }) || last?["metadata", "annotations", RunnerJob.cancelledAnnotation] != nil {
             return RunOutcome(state: .cancelled, reason: "cancelled: job \(handle.key) deleted")
         }
         return RunOutcome(state: .lost, reason: "job \(handle.key) no longer exists (deleted outside the agent, or removed by ttlSecondsAfterFinished)")
