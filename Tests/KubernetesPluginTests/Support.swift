@@ -139,9 +139,12 @@ struct KubeHarness: Sendable {
         let script = KubeTestSupport.repoDir + "/Tests/KubernetesHarness/harness.py"
         let args = (["--state-dir", dir, "--pod-start-delay", "0.1", "--pod-run-seconds", "0.3", "--backoff-seconds", "0.1"] + extraArgs)
             .map { "'\($0)'" }.joined(separator: " ")
-        // The watcher stops the harness when this test process is gone.
+        // The watcher stops the harness when this test process is gone. Test threads block signals and children
+        // inherit that mask, so the harness unblocks them first (else SIGTERM would stay pending forever);
+        // SIGKILL follows if it has not stopped after 5 s.
         let me = getpid()
-        KubeTestSupport.shell("(\(python) \(script) \(args) >\(dir)/info.json 2>\(dir)/harness.log & hp=$!; echo $hp >\(dir)/pid; while kill -0 \(me) 2>/dev/null; do sleep 1; done; kill $hp) >/dev/null 2>&1 &")
+        let unblock = "import signal,sys,runpy; signal.pthread_sigmask(signal.SIG_SETMASK, []); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+        KubeTestSupport.shell("(\(python) -c \"\(unblock)\" \(script) \(args) >\(dir)/info.json 2>\(dir)/harness.log & hp=$!; echo $hp >\(dir)/pid; while kill -0 \(me) 2>/dev/null; do sleep 1; done; kill $hp; sleep 5; kill -9 $hp) >/dev/null 2>&1 &")
         for _ in 0..<300 {
             if let text = KubeTestSupport.read(dir + "/info.json"), text.hasSuffix("\n"),
                let info = try? JSONValue(parsing: text), let url = info["url"]?.stringValue {
@@ -153,6 +156,7 @@ struct KubeHarness: Sendable {
         throw HarnessError(description: "the harness did not start: \(KubeTestSupport.read(dir + "/harness.log") ?? "")")
     }
 
+    /// Stops the harness (SIGTERM; the watcher's SIGKILL is the backstop).
     func stop() { kill(pid, SIGTERM) }
 
     /// A client for this harness with the token and CA of its kubeconfig.
