@@ -5,6 +5,11 @@
 static inline CURLcode la_curl_set_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode la_curl_set_ptr(CURL *h, CURLoption o, const void *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode la_curl_set_off(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
+/* A PEM blob (CA bundle, client certificate or key), copied by libcurl. */
+static inline CURLcode la_curl_set_blob(CURL *h, CURLoption o, const void *data, size_t len) {
+    struct curl_blob blob = { (void *)data, len, CURL_BLOB_COPY };
+    return curl_easy_setopt(h, o, &blob);
+}
 static inline CURLcode la_curl_get_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 
 /* Typed callback setters for the host HTTP service (Services/HTTPClient.swift).

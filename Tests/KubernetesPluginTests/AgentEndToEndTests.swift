@@ -4,15 +4,15 @@ import Testing
 
 /// The whole agent: `agent submit` a job with `resource: kubernetes`, `agent run --once` launches it as a Job
 /// on the harness and follows it, `agent jobs show` has the outcome, and the real kubectl lists what the agent
-/// created. The harness CA reaches the agent's libcurl through CURL_CA_BUNDLE (see docs/kubernetes.md, TLS).
+/// created. The harness CA reaches the agent only through the kubeconfig (no CA bundle in the environment).
 @Suite(.serialized) struct AgentEndToEndTests {
     let dir = KubeTestSupport.makeTempDir("la-kube-e2e")
 
     func agent(_ harness: KubeHarness, _ args: String) -> (status: Int32, output: String) {
         let build = RunnerProbe.buildDir
-        let env = ["LAUNCH_AGENT_STATE_DIR": dir + "/state", "KUBECONFIG": harness.kubeconfig, "CURL_CA_BUNDLE": harness.ca,
+        let env = ["LAUNCH_AGENT_STATE_DIR": dir + "/state", "KUBECONFIG": harness.kubeconfig,
                    "HOME": dir].map { "'\($0.key)=\($0.value)'" }.joined(separator: " ")
-        return KubeTestSupport.shell("env -u SSL_CERT_FILE -u KUBERNETES_SERVICE_HOST \(env) '\(build)/agent' --plugins-dir '\(build)' \(args)")
+        return KubeTestSupport.shell("env -u SSL_CERT_FILE -u CURL_CA_BUNDLE -u KUBERNETES_SERVICE_HOST \(env) '\(build)/agent' --plugins-dir '\(build)' \(args)")
     }
 
     func submit(_ harness: KubeHarness, name: String, ns: String, script: String) throws -> String {

@@ -7,9 +7,9 @@ import Glibc
 #endif
 
 /// Drives liblaunch-agent-kubernetes.so as the host loads it, in a child process: this test binary again,
-/// filtered to ``KubernetesRunnerProbe``, with KUBECONFIG and SSL_CERT_FILE pointing at the harness (the
-/// plugin reads the process environment, and `setenv` is not safe while other tests run; the host's HTTP
-/// service cannot take a per-request CA yet, so the harness CA reaches libcurl through SSL_CERT_FILE).
+/// filtered to ``KubernetesRunnerProbe``, with KUBECONFIG pointing at the harness (the plugin reads the process
+/// environment, and `setenv` is not safe while other tests run). No CA bundle is set: the harness CA reaches
+/// libcurl only as the kubeconfig's cluster CA (`ca_pem`), as in production.
 ///
 /// A scenario is a list of steps run in order against one runner instance:
 /// `{"op": "launch", "request": {...}}`, `{"op": "watch", "handle": STEP, "cancel_job_after_ms": N,
@@ -21,10 +21,9 @@ enum RunnerProbe {
         let dir = KubeTestSupport.makeTempDir("la-kube-probe")
         let scenario: JSONValue = .object(["config": config, "steps": .array(steps), "out": .string(dir + "/out.json")])
         KubeTestSupport.write(scenario.serialized, to: dir + "/scenario.json")
-        let env = ["LA_K8S_PROBE": dir + "/scenario.json", "KUBECONFIG": harness.kubeconfig, "SSL_CERT_FILE": harness.ca,
-                   "HOME": dir].merging(extra) { $1 }
+        let env = ["LA_K8S_PROBE": dir + "/scenario.json", "KUBECONFIG": harness.kubeconfig, "HOME": dir].merging(extra) { $1 }
         let vars = env.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
-        let run = KubeTestSupport.shell("env -u CURL_CA_BUNDLE -u KUBERNETES_SERVICE_HOST \(vars) /proc/\(getpid())/exe --testing-library swift-testing --filter KubernetesRunnerProbe")
+        let run = KubeTestSupport.shell("env -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u KUBERNETES_SERVICE_HOST \(vars) /proc/\(getpid())/exe --testing-library swift-testing --filter KubernetesRunnerProbe")
         guard let text = KubeTestSupport.read(dir + "/out.json") else {
             throw KubeHarness.HarnessError(description: "the probe wrote nothing: \(run.output)")
         }

@@ -2,13 +2,11 @@ import KubeCore
 import LaunchAgentPluginKit
 import Synchronization
 
-/// KubeCore's network through the host's HTTP service (libcurl: proxies, the agent's CA bundle, cancellation
-/// of the operation's call).
-///
-/// Limits of the host service today (launch-agent.http/1 has no per-request CA or client certificate): a
-/// cluster CA from the kubeconfig/in-cluster files cannot be handed over, so the server is verified against
-/// the agent's CA bundle (`CURL_CA_BUNDLE`, else `SSL_CERT_FILE`, else the system store) — still verified, never
-/// skipped — and a TLS failure says to add the cluster CA there. Client certificates are refused up front.
+/// KubeCore's network through the host's HTTP service (libcurl: proxies, cancellation of the operation's
+/// call). The cluster CA from the kubeconfig or the in-cluster files is the only trust anchor of each request
+/// (`ca_pem`), and a client certificate from the kubeconfig is presented with its key (`client_cert_pem`,
+/// `client_key_pem`), as kubectl does. Without a cluster CA the agent's bundle applies (`CURL_CA_BUNDLE`,
+/// else `SSL_CERT_FILE`, else the system store).
 struct HostTransport: KubeTransport {
     let http: HTTPService
     let call: Call
@@ -19,17 +17,19 @@ struct HostTransport: KubeTransport {
 
     func send(_ request: KubeHTTPRequest, onHead: (KubeHTTPHead) throws -> Void,
               onBody: (UnsafeRawBufferPointer) throws -> Void) throws -> KubeHTTPHead {
-        if request.tls.clientCertificatePEM != nil {
-            throw KubeError(.config, "\(source) authenticates with a client certificate, which the agent's HTTP service cannot present yet; use a token, tokenFile or exec credential plugin (docs/kubernetes.md)")
-        }
         for header in request.headers where header.name == "Authorization" && header.value.hasPrefix("Bearer ") {
             connection.register(String(header.value.dropFirst(7)))
         }
+        let text = { (pem: [UInt8]?) in pem.map { String(decoding: $0, as: UTF8.self) } }
         let hostRequest = HTTPRequest(method: request.method, url: request.url, headers: request.headers,
                                       body: request.body, timeoutMilliseconds: request.timeoutMilliseconds,
-                                      insecure: request.tls.insecure)
+                                      insecure: request.tls.insecure, caPEM: request.tls.insecure ? nil : text(request.tls.caPEM),
+                                      clientCertificatePEM: text(request.tls.clientCertificatePEM),
+                                      clientKeyPEM: text(request.tls.clientKeyPEM))
         do {
-            let response = try http.send(hostRequest, call: call, onBody: onBody)
+            let response = try http.send(hostRequest, call: call, onHead: { head in
+                try onHead(KubeHTTPHead(status: head.status, headers: head.headers))
+            }, onBody: onBody)
             return KubeHTTPHead(status: response.status, headers: response.headers)
         } catch let error as PluginError {
             switch error.code {
@@ -37,8 +37,10 @@ struct HostTransport: KubeTransport {
             case .timeout: throw KubeError(.io, error.message, reason: KubeError.timeoutReason, retryable: true)
             default:
                 var message = error.message
-                if request.tls.caPEM != nil, !error.retryable, message.lowercased().contains("certificate") || message.lowercased().contains("ssl") {
-                    message += " (the cluster CA of \(source) cannot be passed to the agent's HTTP service yet: add it to the CA bundle the agent uses, CURL_CA_BUNDLE or else SSL_CERT_FILE)"
+                if !error.retryable, message.lowercased().contains("certificate") || message.lowercased().contains("ssl") {
+                    message += request.tls.caPEM != nil
+                        ? " (verified against the cluster CA of \(source): check certificate-authority(-data) and the server address)"
+                        : " (\(source) names no cluster CA, so the agent's bundle was used: add certificate-authority-data to the kubeconfig)"
                 }
                 throw KubeError(.io, message, retryable: error.retryable)
             }

@@ -107,6 +107,10 @@ private final class HTTPTransfer {
     /// An error raised inside a callback, reported instead of libcurl's code.
     var callbackError: HTTPError?
     var cancelled = false
+    /// When a byte last went either way; `request.idleTimeout` is measured from it.
+    var lastActivity = ContinuousClock.now
+    /// The transfer was stopped because nothing moved for `request.idleTimeout`.
+    var idledOut = false
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     init(
@@ -171,8 +175,19 @@ private final class HTTPTransfer {
                 set(la_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
                 set(la_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
             }
-            if let file = caBundle.file { set(file.withCString { la_curl_set_ptr(handle, CURLOPT_CAINFO, $0) }) }
-            if let dir = caBundle.directory { set(dir.withCString { la_curl_set_ptr(handle, CURLOPT_CAPATH, $0) }) }
+            if let pem = request.caPEM {
+                // Replaces the bundle: a cluster's CA is the only authority for its API server (as kubectl does).
+                set(Array(pem.utf8).withUnsafeBytes { la_curl_set_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) })
+            } else {
+                if let file = caBundle.file { set(file.withCString { la_curl_set_ptr(handle, CURLOPT_CAINFO, $0) }) }
+                if let dir = caBundle.directory { set(dir.withCString { la_curl_set_ptr(handle, CURLOPT_CAPATH, $0) }) }
+            }
+            if let certificate = request.clientCertificatePEM, let key = request.clientKeyPEM {
+                set("PEM".withCString { la_curl_set_ptr(handle, CURLOPT_SSLCERTTYPE, $0) })
+                set(Array(certificate.utf8).withUnsafeBytes { la_curl_set_blob(handle, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) })
+                set("PEM".withCString { la_curl_set_ptr(handle, CURLOPT_SSLKEYTYPE, $0) })
+                set(Array(key.utf8).withUnsafeBytes { la_curl_set_blob(handle, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) })
+            }
 
             // Method and body. UPLOAD streams the body through the read callback
             // with a Content-Length; CUSTOMREQUEST turns its PUT into the method asked for.
@@ -265,6 +280,7 @@ private final class HTTPTransfer {
     }
 
     func receiveHeader(_ data: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int {
+        lastActivity = .now
         guard head == nil, let data else { return count }  // trailers after the body are ignored
         var bytes = UnsafeRawBufferPointer(start: data, count: count)[...]
         while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
@@ -290,6 +306,7 @@ private final class HTTPTransfer {
     }
 
     func receiveBody(_ data: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int {
+        lastActivity = .now
         do throws(HTTPError) {
             if head == nil { try deliverHead() }
             try onBody(UnsafeRawBufferPointer(start: data, count: count))
@@ -302,6 +319,7 @@ private final class HTTPTransfer {
 
     func read(into buffer: UnsafeMutablePointer<CChar>?, max: Int) -> Int {
         guard let buffer else { return 0 }
+        lastActivity = .now
         do throws(HTTPError) {
             return try body.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: max))
         } catch {
@@ -317,9 +335,15 @@ private final class HTTPTransfer {
         return Int32(CURL_SEEKFUNC_OK)
     }
 
+    /// Called by libcurl at least once a second: stops the transfer when it
+    /// was cancelled or has been idle longer than `request.idleTimeout`.
     func checkCancel() -> Int32 {
         if cancel() {
             cancelled = true
+            return 1
+        }
+        if let idle = request.idleTimeout, ContinuousClock.now - lastActivity > idle {
+            idledOut = true
             return 1
         }
         return 0
@@ -341,7 +365,7 @@ private final class HTTPTransfer {
         case CURLE_OPERATION_TIMEDOUT:
             category = .timeout
         case CURLE_ABORTED_BY_CALLBACK:
-            category = cancelled ? .cancelled : .io
+            category = cancelled ? .cancelled : idledOut ? .timeout : .io
         case CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_SEND_ERROR,
              CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM,
              CURLE_WEIRD_SERVER_REPLY, CURLE_PROXY, CURLE_HTTP3, CURLE_QUIC_CONNECT_ERROR:
@@ -364,6 +388,9 @@ private final class HTTPTransfer {
         let detail = HTTPTransfer.trim(String(cString: errorBuffer))
         if !detail.isEmpty, detail != HTTPTransfer.curlMessage(code) { message += ": \(detail)" }
         if category == .cancelled { message = "\(label): cancelled" }
+        if idledOut, let idle = request.idleTimeout {
+            message = "\(label): no data for \(idle.serviceMilliseconds) ms (idle timeout); the server or the connection stalled"
+        }
         return HTTPError(category, message, curlCode: code.rawValue)
     }
 

@@ -72,12 +72,22 @@ enum HTTPService {
     }
 
     /// `{"status":200,"headers":[["name","value"],...]}`, keys in the header's order.
+    /// A PEM member: nil when absent; an error unless it holds a `-----BEGIN … <kind>-----` block.
+    private static func pem(_ f: ServiceRequestFields, _ name: String, _ kind: String) throws(ServiceRequestError) -> String? {
+        guard let text = try f.string(name) else { return nil }
+        guard let begin = text.firstRange(of: "-----BEGIN "), text[begin.upperBound...].prefix(80).contains(kind + "-----") else {
+            throw f.error(name, "must be PEM text (-----BEGIN …\(kind)-----), not a file name or base64 alone")
+        }
+        return text
+    }
+
     static func headJSON(_ head: HTTPResponseHead) -> String {
         let headers = JSONValue.array(head.headers.map { .array([.string($0.name), .string($0.value)]) })
         return #"{"status":\#(head.status),"headers":\#(headers.serialized)}"#
     }
 
-    static let fields: Set<String> = ["method", "url", "headers", "timeout_ms", "follow_redirects", "insecure", "body_file"]
+    static let fields: Set<String> = ["method", "url", "headers", "timeout_ms", "follow_redirects", "insecure", "body_file",
+                                      "ca_pem", "client_cert_pem", "client_key_pem", "idle_timeout_ms"]
 
     /// The request JSON exactly as the header documents it. Absent fields take
     /// their defaults (GET, no headers, no timeout, no redirects, TLS verified).
@@ -114,6 +124,15 @@ enum HTTPService {
         if let ms = try f.nonNegativeInt("timeout_ms"), ms > 0 { request.timeout = .milliseconds(ms) }
         request.followRedirects = try f.bool("follow_redirects") ?? false
         request.insecure = try f.bool("insecure") ?? false
+        if let ms = try f.nonNegativeInt("idle_timeout_ms"), ms > 0 { request.idleTimeout = .milliseconds(ms) }
+        request.caPEM = try pem(f, "ca_pem", "CERTIFICATE")
+        request.clientCertificatePEM = try pem(f, "client_cert_pem", "CERTIFICATE")
+        request.clientKeyPEM = try pem(f, "client_key_pem", "PRIVATE KEY")
+        if let key = request.clientKeyPEM { Redactor.shared.register(key) }
+        guard (request.clientCertificatePEM == nil) == (request.clientKeyPEM == nil) else {
+            throw f.error(request.clientKeyPEM == nil ? "client_key_pem" : "client_cert_pem",
+                          "is missing: client_cert_pem and client_key_pem go together")
+        }
 
         if let slice = try f.object("body_file", allowed: ["path", "offset", "length"]) {
             guard let path = try slice.string("path"), !path.isEmpty else {

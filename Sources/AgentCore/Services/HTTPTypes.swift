@@ -29,6 +29,15 @@ public struct HTTPRequest: Sendable {
     /// The CA bundle to verify servers with. nil: `CURL_CA_BUNDLE`, then
     /// `SSL_CERT_FILE` from the client's environment, else libcurl's default.
     public var caFile: String?
+    /// PEM certificates to verify this server with, instead of any bundle
+    /// (a Kubernetes cluster's own CA from a kubeconfig).
+    public var caPEM: String?
+    /// A PEM client certificate and its PEM private key, for mutual TLS.
+    public var clientCertificatePEM: String?
+    public var clientKeyPEM: String?
+    /// Fail the transfer when no byte arrives for this long (a stalled
+    /// stream), whatever the overall `timeout`. Whole seconds, rounded up.
+    public var idleTimeout: Duration?
 
     public init(
         method: String = "GET",

@@ -285,6 +285,46 @@ import Glibc
         #expect(HTTPClient(environment: { _ in "" }).caBundle(for: HTTPRequest(url: "https://x")) == (nil, nil))
     }
 
+    @Test func aCAGivenAsPEMIsTheOnlyAuthority() throws {
+        let server = try ServicesTestServer.tls()
+        let pem = try String(contentsOfFile: server.caPath, encoding: .utf8)
+        let client = HTTPClient(environment: { _ in nil })
+        #expect(try client.fetch(HTTPRequest(url: server.url("/echo")).with { $0.caPEM = pem }).status == 200)
+        // The bundle from the environment is not consulted when a PEM is given.
+        let other = try ServicesTestServer.mutualTLS()
+        let otherPEM = try String(contentsOfFile: other.caPath, encoding: .utf8)
+        let bundled = HTTPClient(environment: { $0 == "SSL_CERT_FILE" ? server.caPath : nil })
+        let error = #expect(throws: HTTPError.self) {
+            try bundled.fetch(HTTPRequest(url: server.url("/echo")).with { $0.caPEM = otherPEM })
+        }
+        #expect(error?.category == .tls)
+    }
+
+    @Test func clientCertificatesFromPEM() throws {
+        let server = try ServicesTestServer.mutualTLS()
+        let ca = try String(contentsOfFile: server.caPath, encoding: .utf8)
+        let client = HTTPClient(environment: { _ in nil })
+        #expect(throws: HTTPError.self) { try client.fetch(HTTPRequest(url: server.url("/echo")).with { $0.caPEM = ca }) }
+        let response = try client.fetch(HTTPRequest(url: server.url("/echo")).with {
+            $0.caPEM = ca
+            $0.clientCertificatePEM = try? String(contentsOfFile: server.clientCertificatePath, encoding: .utf8)
+            $0.clientKeyPEM = try? String(contentsOfFile: server.clientKeyPath, encoding: .utf8)
+        })
+        #expect(response.status == 200)
+    }
+
+    @Test func anIdleTimeoutEndsAStalledStreamButNotASlowOne() throws {
+        let server = try ServicesTestServer.plain()
+        let client = HTTPClient(environment: { _ in nil })
+        let stalled = #expect(throws: HTTPError.self) {
+            try client.fetch(HTTPRequest(url: server.url("/drip?chunks=2&interval=4")).with { $0.idleTimeout = .seconds(1) })
+        }
+        #expect(stalled?.category == .timeout, "\(String(describing: stalled))")
+        let flowing = try client.fetch(HTTPRequest(url: server.url("/drip?chunks=6&interval=0.3")).with { $0.idleTimeout = .seconds(1) })
+        #expect(flowing.status == 200)
+        #expect(flowing.body.count == 6 * 1024)
+    }
+
     @Test func insecureSkipsVerification() throws {
         let server = try ServicesTestServer.tls()
         let response = try HTTPClient(environment: { _ in nil }).fetch(HTTPRequest(url: server.url("/echo"), insecure: true))
@@ -308,5 +348,14 @@ import Glibc
             }
         }
         return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+extension HTTPRequest {
+    /// A copy changed by `change`, for tests that set one field.
+    func with(_ change: (inout HTTPRequest) throws -> Void) rethrows -> HTTPRequest {
+        var copy = self
+        try change(&copy)
+        return copy
     }
 }

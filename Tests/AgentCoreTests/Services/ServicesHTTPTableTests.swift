@@ -135,6 +135,30 @@ import Glibc
         #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))","insecure":true}"#, call: ok, sink: ServicesHTTPSink()) == LA_OK)
     }
 
+    @Test func mutualTLSThroughTheServiceWithPEMMembers() throws {
+        let server = try ServicesTestServer.mutualTLS()
+        func jsonString(_ path: String) throws -> String {
+            JSONValue.string(try String(contentsOfFile: path, encoding: .utf8)).serialized
+        }
+        let ca = try jsonString(server.caPath)
+        let cert = try jsonString(server.clientCertificatePath), key = try jsonString(server.clientKeyPath)
+        let ok = ServicesTestCall()
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))","ca_pem":\#(ca),"client_cert_pem":\#(cert),"client_key_pem":\#(key)}"#,
+                                 call: ok, sink: ServicesHTTPSink()) == LA_OK, "\(String(describing: ok.lastError))")
+        // The key is a secret from then on.
+        let keyText = try String(contentsOfFile: server.clientKeyPath, encoding: .utf8)
+        #expect(Redactor.shared.redact("key: \(keyText)") == "key: [REDACTED]")
+
+        let noKey = ServicesTestCall()
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))","ca_pem":\#(ca),"client_cert_pem":\#(cert)}"#,
+                                 call: noKey, sink: nil) == LA_ERR_INVALID_ARGUMENT)
+        #expect(noKey.lastError?.message.contains("client_key_pem") == true, "\(String(describing: noKey.lastError))")
+        let path = ServicesTestCall()
+        #expect(servicesCallHTTP(#"{"url":"\#(server.url("/echo"))","ca_pem":"/etc/ssl/ca.pem"}"#, call: path, sink: nil)
+                == LA_ERR_INVALID_ARGUMENT)
+        #expect(path.lastError?.message.contains("must be PEM text") == true)
+    }
+
     @Test func redirectsFollowedWhenAsked() throws {
         let server = try ServicesTestServer.plain()
         let sink = ServicesHTTPSink()

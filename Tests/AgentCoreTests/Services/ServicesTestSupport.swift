@@ -29,15 +29,21 @@ final class ServicesTestServer: Sendable {
 
     private static let plainServer = Result { try start(tls: false) }
     private static let tlsServer = Result { try start(tls: true) }
+    private static let mutualTLSServer = Result { try start(tls: true, mutual: true) }
 
     static func plain() throws -> ServicesTestServer { try plainServer.get() }
     static func tls() throws -> ServicesTestServer { try tlsServer.get() }
+    /// A TLS server that requires a client certificate: `clientCertificatePath`/`clientKeyPath`.
+    static func mutualTLS() throws -> ServicesTestServer { try mutualTLSServer.get() }
+
+    var clientCertificatePath: String { JobPaths.directory(of: caPath) + "/client.pem" }
+    var clientKeyPath: String { JobPaths.directory(of: caPath) + "/client.key" }
 
     struct StartError: Error, CustomStringConvertible { let description: String }
 
     private static let started = Mutex<[pid_t]>([])
 
-    private static func start(tls: Bool) throws -> ServicesTestServer {
+    private static func start(tls: Bool, mutual: Bool = false) throws -> ServicesTestServer {
         let script = servicesTestDirectory() + "/services_test_server.py"
         var toChild: [Int32] = [-1, -1]
         var fromChild: [Int32] = [-1, -1]
@@ -50,7 +56,7 @@ final class ServicesTestServer: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        let args = ["python3", script] + (tls ? ["--tls"] : [])
+        let args = ["python3", script] + (tls ? ["--tls"] : []) + (mutual ? ["--mtls"] : [])
         var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for p in cArgs { free(p) } }
         // Test threads (libdispatch workers) block most signals and a child

@@ -4,6 +4,8 @@
 Binds 127.0.0.1 on a free port and prints "PORT" (or "PORT CA_PATH" with
 --tls) as its first line. With --tls it first makes a throwaway CA and a
 server certificate for 127.0.0.1/localhost with openssl in a temp dir.
+With --mtls as well it requires a client certificate signed by that CA; one
+is written beside the CA as client.pem and client.key.
 It exits when its stdin reaches EOF (the test process is gone) or on SIGTERM.
 
 Routes:
@@ -188,11 +190,17 @@ def make_certificates(directory):
                 "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n")
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    run("req", *ec, "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=launch-agent test client")
+    with open(os.path.join(directory, "client.cnf"), "w") as f:
+        f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n")
+    run("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "client.pem", "-days", "2", "-extfile", "client.cnf")
     return os.path.join(directory, "ca.pem")
 
 
 def main():
     tls = "--tls" in sys.argv[1:]
+    mutual = "--mtls" in sys.argv[1:]
     tmp = tempfile.mkdtemp(prefix="la-services-tls-") if tls else None
 
     def finish(*_):
@@ -207,6 +215,9 @@ def main():
         ca = make_certificates(tmp)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(os.path.join(tmp, "server.pem"), os.path.join(tmp, "server.key"))
+        if mutual:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(ca)
         server.socket = context.wrap_socket(server.socket, server_side=True)
         first_line += " " + ca
 

@@ -640,6 +640,18 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch("DELETE")
 
+    def client_certificate_user(self):
+        """The CN of a client certificate the TLS layer verified against the harness CA, else None."""
+        try:
+            cert = self.connection.getpeercert()
+        except (AttributeError, ValueError):
+            return None
+        for rdn in (cert or {}).get("subject", ()):
+            for key, value in rdn:
+                if key == "commonName":
+                    return value
+        return None
+
     def _dispatch(self, method):
         h = self.harness
         u = urllib.parse.urlsplit(self.path)
@@ -654,9 +666,12 @@ class Handler(BaseHTTPRequestHandler):
                 if auth != "Bearer " + h.token:
                     raise ApiError(401, "Unauthorized", "Unauthorized")
                 return self._admin(method, path, q)
-            if not (auth.startswith("Bearer ") and auth[7:] in h.tokens):
+            if auth.startswith("Bearer ") and auth[7:] in h.tokens:
+                user = h.tokens[auth[7:]]
+            elif not auth and self.client_certificate_user():
+                user = self.client_certificate_user()
+            else:
                 raise ApiError(401, "Unauthorized", "Unauthorized")
-            user = h.tokens[auth[7:]]
             if method == "GET":
                 d = discovery(path)
                 if d is not None:

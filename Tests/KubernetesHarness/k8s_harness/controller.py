@@ -12,6 +12,7 @@ import base64
 import copy
 import json
 import os
+import signal
 import queue
 import shlex
 import shutil
@@ -323,12 +324,16 @@ class PodRunner(threading.Thread):
         self.dir = os.path.join(harness.state_dir, "pods", ns, name)
 
     def kill(self):
+        """Kills every process of the pod, children included, as a kubelet ends a container's cgroup."""
         self.killed.set()
         for p in list(self.procs):
             try:
-                p.kill()
+                os.killpg(p.pid, signal.SIGKILL)
             except OSError:
-                pass
+                try:
+                    p.kill()
+                except OSError:
+                    pass
 
     def _update(self, fn):
         with self.store.cond:
@@ -604,7 +609,7 @@ class PodRunner(threading.Thread):
         os.makedirs(cwd, exist_ok=True)
         try:
             p = subprocess.Popen(argv, cwd=cwd, env=penv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL)
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
         except OSError as e:
             # what the kubelet reports for an unknown executable
             buf.write('exec: "%s": %s\n' % (argv[0], e.strerror))
@@ -755,7 +760,7 @@ class Kaniko:
     def exec(self, argv, env):
         try:
             p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-                                 stdin=subprocess.DEVNULL)
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
         except OSError as e:
             self.log("Error: %s: %s" % (argv[0], e.strerror))
             return 127

@@ -31,6 +31,14 @@ def make_tls(state_dir):
                 "extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n")
     run("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt, "-days", "2",
         "-extfile", ext)
+    # A client certificate signed by the same CA, as kube-apiserver's --client-ca-file accepts: CN is the user.
+    ckey, ccsr, ccrt = (os.path.join(state_dir, n) for n in ("client.key", "client.csr", "client.crt"))
+    cext = os.path.join(state_dir, "client.ext")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", ckey, "-out", ccsr, "-subj", "/O=system:masters/CN=harness-admin")
+    with open(cext, "w") as f:
+        f.write("extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n")
+    run("x509", "-req", "-in", ccsr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", ccrt, "-days", "2",
+        "-extfile", cext)
     return ca_crt, crt, key
 
 
@@ -77,6 +85,9 @@ class Harness:
         self.httpd = _Server(("127.0.0.1", self.port), handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(crt, key)
+        # Client certificates are optional and, when sent, must chain to the harness CA (x509 authentication).
+        ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(ca)
         ctx.set_alpn_protocols(["http/1.1"])
         self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
@@ -99,7 +110,9 @@ class Harness:
 
     def info(self):
         return {"url": self.url, "port": self.port, "kubeconfig": self.kubeconfig, "token": self.token,
-                "ca": self.ca_file, "user": self.user, "stateDir": self.state_dir, "pid": os.getpid()}
+                "ca": self.ca_file, "user": self.user, "stateDir": self.state_dir, "pid": os.getpid(),
+                "clientCert": os.path.join(self.state_dir, "client.crt"),
+                "clientKey": os.path.join(self.state_dir, "client.key")}
 
     def write_kubeconfig(self, path, namespace="default"):
         # JSON is YAML: kubectl and the Python client read it.

@@ -242,9 +242,15 @@ typedef struct la_http_v1 {
     /*
      * Perform one HTTP request; follows no redirects unless asked. `request_json`:
      *   {"method": "PUT", "url": "https://...", "headers": [["k","v"], ...],
-     *    "timeout_ms": 30000, "follow_redirects": false, "insecure": false,
+     *    "timeout_ms": 30000, "idle_timeout_ms": 0, "follow_redirects": false,
+     *    "insecure": false, "ca_pem": "-----BEGIN CERTIFICATE-----...",
+     *    "client_cert_pem": "...", "client_key_pem": "...",
      *    "body_file": {"path": "...", "offset": 0, "length": 1234}}
      * The body is `body` unless "body_file" names a slice of a file to send.
+     * "ca_pem" replaces the CA bundle for this request (a cluster's own CA);
+     * "client_cert_pem" + "client_key_pem" (together) do mutual TLS; the key
+     * is registered as a secret. "idle_timeout_ms" ends a transfer in which
+     * no byte moved for that long (LA_ERR_TIMEOUT), e.g. a stalled stream.
      * Returns LA_OK when a response arrived (whatever its status), else
      * LA_ERR_IO / LA_ERR_TIMEOUT / LA_ERR_CANCELLED / LA_ERR_INVALID_ARGUMENT,
      * with the reason (message and details) given to sink->on_error (or,

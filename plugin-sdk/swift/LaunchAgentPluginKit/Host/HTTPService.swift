@@ -34,18 +34,34 @@ public struct HTTPService: @unchecked Sendable {
     /// returned response has an empty ``HTTPResponse/body``. An error thrown by `onBody` stops the transfer
     /// at once and is rethrown.
     public func send(_ request: HTTPRequest, call: Call, onBody: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPResponse {
+        try send(request, call: call, onHead: { _ in }, onBody: onBody)
+    }
+
+    /// Sends `request`, handing the final response's status and headers to `onHead` before any body (the
+    /// returned response's fields, with an empty body), then the body to `onBody` chunk by chunk. An error
+    /// thrown by either handler stops the transfer at once and is rethrown: decide from the status whether
+    /// a long body (a watch stream) is worth reading.
+    public func send(_ request: HTTPRequest, call: Call, onHead: (HTTPResponse) throws -> Void,
+                     onBody: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPResponse {
         guard let send = table.pointee.request else { throw PluginError(.unsupported, "the host's HTTP service has no request function") }
         let (status, head, stop, failure): (la_status, JSONValue, (any Error)?, HostServiceFailure?) =
-            withoutActuallyEscaping(onBody) { onBody in
-                let sink = HTTPSinkState(onBody: onBody)
+            withoutActuallyEscaping(onBody) { onBody in withoutActuallyEscaping(onHead) { onHead in
+                let sink = HTTPSinkState(onHead: onHead, onBody: onBody)
                 let status: la_status = withExtendedLifetime(sink) {
                     var rawSink = la_http_sink_v1()
                     rawSink.struct_size = structSize(la_http_sink_v1.self)
                     rawSink.ctx = Unmanaged.passUnretained(sink).toOpaque()
                     rawSink.on_head = { ctx, head in
                         guard let ctx else { return 0 }
-                        Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue().head = (try? JSONValue(parsing: head.rawBuffer)) ?? .null
-                        return 0
+                        let sink = Unmanaged<HTTPSinkState>.fromOpaque(ctx).takeUnretainedValue()
+                        sink.head = (try? JSONValue(parsing: head.rawBuffer)) ?? .null
+                        do {
+                            if let response = HTTPService.response(from: sink.head) { try sink.onHead(response) }
+                            return 0
+                        } catch {
+                            sink.stop = error
+                            return 1
+                        }
                     }
                     rawSink.on_body = { ctx, chunk in
                         guard let ctx else { return 0 }
@@ -70,14 +86,20 @@ public struct HTTPService: @unchecked Sendable {
                     }
                 }
                 return (status, sink.head, sink.stop, sink.failure)
-            }
+            } }
         if let stop { throw stop }
         guard status == LA_OK else {
             throw hostServiceError(status, failure, service: "HTTP")
         }
-        guard let code = head["status"]?.intValue else {
+        guard let response = HTTPService.response(from: head) else {
             throw PluginError(.internal, "the host's HTTP service returned no status line for \(request.method) \(request.url)")
         }
+        return response
+    }
+
+    /// The status and headers of the host's head JSON, or nil without a status.
+    static func response(from head: JSONValue) -> HTTPResponse? {
+        guard let code = head["status"]?.intValue else { return nil }
         let headers: [(name: String, value: String)] = (head["headers"]?.arrayValue ?? []).compactMap { pair in
             guard let items = pair.arrayValue, items.count == 2,
                   let name = items[0].stringValue, let value = items[1].stringValue else { return nil }
@@ -89,12 +111,16 @@ public struct HTTPService: @unchecked Sendable {
 
 private final class HTTPSinkState {
     var head: JSONValue = .null
+    let onHead: (HTTPResponse) throws -> Void
     let onBody: (UnsafeRawBufferPointer) throws -> Void
     /// What `onBody` threw: the plugin's reason for stopping the transfer.
     var stop: (any Error)?
     /// What the host reported through `on_error`.
     var failure: HostServiceFailure?
-    init(onBody: @escaping (UnsafeRawBufferPointer) throws -> Void) { self.onBody = onBody }
+    init(onHead: @escaping (HTTPResponse) throws -> Void, onBody: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        self.onHead = onHead
+        self.onBody = onBody
+    }
 }
 
 /// One HTTP request for ``HTTPService``.
@@ -131,10 +157,22 @@ public struct HTTPRequest: Sendable {
     public var followRedirects: Bool
     /// Skip TLS verification. Only for tests against self-signed servers.
     public var insecure: Bool
+    /// Fail with ``PluginError/Code/timeout`` when no byte moves for this long (a stalled stream).
+    public var idleTimeoutMilliseconds: Int?
+    /// PEM certificates that are the only trust anchors for this request (a cluster's own CA).
+    public var caPEM: String?
+    /// A PEM client certificate and its PEM private key for mutual TLS; both or neither.
+    public var clientCertificatePEM: String?
+    public var clientKeyPEM: String?
 
     public init(method: String = "GET", url: String, headers: [(name: String, value: String)] = [],
                 body: [UInt8] = [], bodyFile: BodyFile? = nil, timeoutMilliseconds: Int? = nil,
-                followRedirects: Bool = false, insecure: Bool = false) {
+                followRedirects: Bool = false, insecure: Bool = false, idleTimeoutMilliseconds: Int? = nil,
+                caPEM: String? = nil, clientCertificatePEM: String? = nil, clientKeyPEM: String? = nil) {
+        self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
+        self.caPEM = caPEM
+        self.clientCertificatePEM = clientCertificatePEM
+        self.clientKeyPEM = clientKeyPEM
         self.method = method
         self.url = url
         self.headers = headers
@@ -153,6 +191,10 @@ public struct HTTPRequest: Sendable {
             "follow_redirects": .bool(followRedirects), "insecure": .bool(insecure),
         ]
         if let timeoutMilliseconds { members["timeout_ms"] = .int(Int64(timeoutMilliseconds)) }
+        if let idleTimeoutMilliseconds { members["idle_timeout_ms"] = .int(Int64(idleTimeoutMilliseconds)) }
+        if let caPEM { members["ca_pem"] = .string(caPEM) }
+        if let clientCertificatePEM { members["client_cert_pem"] = .string(clientCertificatePEM) }
+        if let clientKeyPEM { members["client_key_pem"] = .string(clientKeyPEM) }
         if let bodyFile {
             members["body_file"] = ["path": .string(bodyFile.path), "offset": .int(bodyFile.offset),
                                     "length": .int(bodyFile.length)]
