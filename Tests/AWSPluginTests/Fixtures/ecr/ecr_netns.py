@@ -42,15 +42,22 @@ def run(*args, **kw):
     return r.stdout.decode()
 
 
+def alive(pid):
+    """True while `pid` runs; a zombie (exited, not yet reaped by whoever inherited it) counts as gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def kill(pid):
     try:
         os.kill(pid, signal.SIGTERM)
     except (ProcessLookupError, TypeError):
         return
     for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not alive(pid):
             return
         time.sleep(0.05)
     try:
@@ -145,12 +152,18 @@ auth:
                                 stdout=log, stderr=log, start_new_session=True)
     state["pids"].append(registry.pid)
     save()
+    # Ready when it answers 401 over TLS verified with the test CA, by name, from inside the namespace.
+    ping = ("import ssl, sys, urllib.error, urllib.request\n"
+            "ctx = ssl.create_default_context(cafile=sys.argv[1])\n"
+            "try:\n    urllib.request.urlopen(sys.argv[2], context=ctx, timeout=2)\n"
+            "except urllib.error.HTTPError as e:\n    print(e.code)\n"
+            "except Exception as e:\n    print(e)\n")
     for _ in range(200):
-        r = subprocess.run(["ip", "netns", "exec", ns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                            "--cacert", os.path.join(d, "ca.pem"), f"https://{HOST}/v2/"], stdout=subprocess.PIPE)
-        if r.stdout == b"401":
+        r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c", ping, os.path.join(d, "ca.pem"), f"https://{HOST}/v2/"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.stdout.strip() == b"401":
             break
-        time.sleep(0.05)
+        time.sleep(0.1)
     else:
         raise SystemExit("docker-registry did not answer over TLS: " + open(os.path.join(d, "registry.log")).read()[-2000:])
 
@@ -161,9 +174,7 @@ auth:
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         while os.path.exists(os.path.join(d, "state.json")):
-            try:
-                os.kill(owner, 0)
-            except ProcessLookupError:
+            if not alive(owner):
                 down(d)
                 break
             time.sleep(0.5)
