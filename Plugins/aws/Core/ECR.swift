@@ -59,7 +59,9 @@ public struct ECRClient: Sendable {
               let colon = text.firstIndex(of: ":") else {
             throw AWSError(.io, "ECR GetAuthorizationToken at \(endpoint) answered with a token that is not base64 of user:password")
         }
-        let expires = data["expiresAt"]?.numberValue.map { Int64($0.rounded(.down)) }
+        // Seconds with a fraction; anything not a plausible time (NaN, 1e300) is treated as unknown rather
+        // than converted (Int64(Double) traps out of range).
+        let expires = data["expiresAt"]?.numberValue.flatMap { $0.isFinite && abs($0) < 1e15 ? Int64($0.rounded(.down)) : nil }
         return ECRAuthorization(username: String(text[..<colon]), password: String(text[text.index(after: colon)...]),
                                 expiresAt: expires, proxyEndpoint: data["proxyEndpoint"]?.stringValue)
     }
