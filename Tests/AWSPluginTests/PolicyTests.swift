@@ -37,7 +37,7 @@ import Testing
         {"Sid":"ECRPushPull","Effect":"Allow","Action":["ecr:BatchCheckLayerAvailability","ecr:BatchGetImage","ecr:CompleteLayerUpload",\#
         "ecr:DescribeRepositories","ecr:GetDownloadUrlForLayer","ecr:InitiateLayerUpload","ecr:PutImage","ecr:UploadLayerPart"],\#
         "Resource":"arn:aws:ecr:us-east-1:123456789012:repository/team/app"},\#
-        {"Sid":"ContextStoreList","Effect":"Allow","Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::launch-contexts",\#
+        {"Sid":"ContextStoreList","Effect":"Allow","Action":["s3:ListBucket","s3:ListBucketMultipartUploads"],"Resource":"arn:aws:s3:::launch-contexts",\#
         "Condition":{"StringLikeIfExists":{"s3:prefix":["agent/*"]}}},\#
         {"Sid":"ContextStoreObjects","Effect":"Allow","Action":["s3:AbortMultipartUpload","s3:GetObject","s3:ListMultipartUploadParts","s3:PutObject"],\#
         "Resource":"arn:aws:s3:::launch-contexts/agent/*"}]}
@@ -57,7 +57,7 @@ import Testing
         let bucket = AgentPolicy.documents(.init(region: "us-east-1", contextStore: S3ContextLocation(uri: "s3://ctx")))
         try #require(bucket.count == 1)
         #expect(bucket[0].policy.description == #"""
-        {"Version":"2012-10-17","Statement":[{"Sid":"ContextStoreList","Effect":"Allow","Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::ctx"},\#
+        {"Version":"2012-10-17","Statement":[{"Sid":"ContextStoreList","Effect":"Allow","Action":["s3:ListBucket","s3:ListBucketMultipartUploads"],"Resource":"arn:aws:s3:::ctx"},\#
         {"Sid":"ContextStoreObjects","Effect":"Allow","Action":["s3:AbortMultipartUpload","s3:GetObject","s3:ListMultipartUploadParts","s3:PutObject"],\#
         "Resource":"arn:aws:s3:::ctx/*"}]}
         """#)

@@ -76,10 +76,10 @@ public enum AgentPolicy {
         if let store = inputs.contextStore {
             let p = partition(inputs)
             var list: [(String, AWSJSON)] = [("Sid", "ContextStoreList"), ("Effect", "Allow"),
-                                             ("Action", .array(["s3:ListBucket"])), ("Resource", .string(store.bucketARN(p)))]
+                                             ("Action", .array(["s3:ListBucket", "s3:ListBucketMultipartUploads"])), ("Resource", .string(store.bucketARN(p)))]
             if !store.prefix.isEmpty {
                 // ListBucket lets a HEAD of a missing key answer 404 rather than 403, and is what HeadBucket
-                // (verify) needs. Neither request carries s3:prefix, and a plain StringLike on an absent key
+                // (verify) needs; ListBucketMultipartUploads finds an upload a crashed agent left, to resume it. Neither request carries s3:prefix, and a plain StringLike on an absent key
                 // is false: it would deny both. IfExists lets them through while every listing (which does
                 // carry s3:prefix, "" for the root) stays inside the agent's prefix.
                 list.append(("Condition", .object([("StringLikeIfExists", .object([("s3:prefix", .array([.string(store.prefix + "/*")]))]))])))
