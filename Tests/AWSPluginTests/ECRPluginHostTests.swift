@@ -143,6 +143,34 @@ import Glibc
         #expect(!bad.serialized.contains("not-the-secret-value"))
     }
 
+    /// An IAM user in moto (which enforces policy actions) allowed only `actions`.
+    static func restrictedUser(_ moto: Moto, name: String, actions: [String]) throws -> (key: String, secret: String) {
+        let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [\#(actions.map { "\"\($0)\"" }.joined(separator: ", "))], "Resource": "*"}]}"#
+        let r = AWSTestSupport.shell("python3 '\(AWSTestSupport.fixturesDir)/ecr/iam_user.py' '\(moto.endpoint)' '\(moto.access_key)' '\(moto.secret_key)' '\(name)' '\(policy)'")
+        let json = try JSONValue(parsing: r.output.split(separator: "\n").last.map(String.init) ?? "")
+        return (try #require(json["access_key"]?.stringValue, "\(r.output)"), try #require(json["secret_key"]?.stringValue))
+    }
+
+    /// moto refuses what a user's policy does not allow; each refusal names the permission to add.
+    @Test func accessDeniedNamesTheMissingPermission() throws {
+        let moto = try Moto.shared()
+        try ECRMotoTests.ensureRepository("team/app", moto)
+        let noLogin = try Self.restrictedUser(moto, name: "ecr-no-login", actions: ["ecr:DescribeRepositories"])
+        let r1 = try probe(["AWS_ACCESS_KEY_ID": noLogin.key, "AWS_SECRET_ACCESS_KEY": noLogin.secret, "AWS_ENDPOINT_URL_ECR": moto.endpoint])
+        #expect(r1["credentials_status"] == -6)
+        let message = r1["credentials_error"]?.stringValue ?? ""
+        #expect(message.contains("AccessDenied") && message.hasSuffix(": allow ecr:GetAuthorizationToken on * for the agent's identity (agent policy prints the whole policy)"), "\(message)")
+        let checks1 = r1["verify"]?["checks"]?.arrayValue ?? []
+        #expect(checks1.first?["ok"] == false && checks1.last?["ok"] == true, "\(r1)")
+
+        let loginOnly = try Self.restrictedUser(moto, name: "ecr-login-only", actions: ["ecr:GetAuthorizationToken"])
+        let r2 = try probe(["AWS_ACCESS_KEY_ID": loginOnly.key, "AWS_SECRET_ACCESS_KEY": loginOnly.secret, "AWS_ENDPOINT_URL_ECR": moto.endpoint])
+        #expect(r2["credentials"]?["username"] == "AWS")
+        let repo = try #require(r2["verify"]?["checks"]?.arrayValue?.last)
+        #expect(repo["ok"] == false)
+        #expect(repo["fix"]?.stringValue == "allow ecr:DescribeRepositories on arn:aws:ecr:us-east-1:123456789012:repository/team/app for the agent's identity (agent policy prints the whole policy)", "\(repo)")
+    }
+
     @Test func noCredentialsIsAnAuthErrorListingWhereItLooked() throws {
         let r = try probe([:])
         #expect(r["credentials_status"] == -6)
