@@ -41,6 +41,9 @@ public struct ECRClient: Sendable {
     }
 
     static let targetPrefix = "AmazonEC2ContainerRegistry_V20150921."
+    /// ``AWSError/awsCode`` of the refusal made here, before sending, for credentials already past their
+    /// expiry (not a code AWS sends): its message already says what to do.
+    public static let expiredCredentialsCode = "LocallyExpiredCredentials"
 
     public var endpoint: String {
         if let override = environment.endpointOverride(serviceID: "ECR") { return override }
@@ -84,7 +87,7 @@ public struct ECRClient: Sendable {
         if let expiration = credentials.expiration, expiration <= now() {
             throw AWSError(.auth, "the AWS credentials from \(credentials.source) expired at \(AWSTime.rfc3339(expiration)): "
                            + "refresh them (aws sso login, a new session token, or fix the credential source)",
-                           awsCode: "ExpiredToken")
+                           awsCode: ECRClient.expiredCredentialsCode)
         }
         guard let url = AWSURL(endpoint.hasSuffix("/") || endpoint.contains("?") ? endpoint : endpoint + "/") else {
             throw AWSError(.config, "the ECR endpoint '\(endpoint)' is not an http(s) URL (check AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL)")

@@ -82,54 +82,51 @@ struct ECRRegistryComponent: Registry {
             checks.append(.passed("ECR login", "GetAuthorizationToken works for \(repository.server)"
                                   + (login.expiresAt.map { " (token valid until \(AWSTime.rfc3339($0)))" } ?? "")))
         } catch {
-            let e = pluginError(error, action: "GetAuthorizationToken", credentials: credentials, endpoint: ecr.endpoint)
-            checks.append(.failed("ECR login", error.message, fix: fixText(e.message, after: error.message)))
+            let fix = explain(error, action: "GetAuthorizationToken", credentials: credentials, endpoint: ecr.endpoint).fix
+            checks.append(.failed("ECR login", error.message, fix: fix))
         }
         try call.checkCancellation()
         do {
             let repo = try ecr.describeRepository(name: repository.repository, registryID: repository.account, credentials: credentials)
             checks.append(.passed("repository \(repository.repository)", "exists in \(repository.region) (\(repo.arn))"))
         } catch {
-            let e = pluginError(error, action: "DescribeRepositories", credentials: credentials, endpoint: ecr.endpoint)
-            checks.append(.failed("repository \(repository.repository)", error.message, fix: fixText(e.message, after: error.message)))
+            let fix = explain(error, action: "DescribeRepositories", credentials: credentials, endpoint: ecr.endpoint).fix
+            checks.append(.failed("repository \(repository.repository)", error.message, fix: fix))
         }
         return VerifyReport(checks)
     }
 
-    /// The "what to do" part of a message built by ``pluginError``.
-    func fixText(_ message: String, after detail: String) -> String {
-        message.hasPrefix(detail + ": ") ? String(message.dropFirst(detail.count + 2)) : message
-    }
-
     /// An AWS failure as the plugin error the host shows: what failed, then what to do.
     func pluginError(_ error: AWSError, action: String, credentials: AWSCredentials, endpoint: String) -> PluginError {
-        let fix: String
-        var code: PluginError.Code = error.kind == .io ? .io : .auth
+        let (code, fix) = explain(error, action: action, credentials: credentials, endpoint: endpoint)
+        return PluginError(code, fix.map { "\(error.message): \($0)" } ?? error.message, retryable: error.retryable)
+    }
+
+    /// The plugin error code for an AWS failure and what the operator should do about it; nil when the
+    /// message already says.
+    func explain(_ error: AWSError, action: String, credentials: AWSCredentials, endpoint: String) -> (code: PluginError.Code, fix: String?) {
+        let auth: PluginError.Code = error.kind == .io ? .io : .auth
         switch error.awsCode {
+        case ECRClient.expiredCredentialsCode:
+            return (.auth, nil)
         case "RepositoryNotFoundException":
-            code = .notFound
-            fix = "create repository \(repository.repository) in \(repository.region) (aws ecr create-repository --repository-name "
-                + "\(repository.repository) --region \(repository.region)) or fix builder.destination"
+            return (.notFound, "create repository \(repository.repository) in \(repository.region) (aws ecr create-repository "
+                    + "--repository-name \(repository.repository) --region \(repository.region)) or fix builder.destination")
         case "AccessDeniedException", "AccessDenied":
-            fix = "allow ecr:\(action) on \(action == "GetAuthorizationToken" ? "*" : repository.arn) for the agent's identity "
-                + "(agent policy prints the whole policy)"
+            return (auth, "allow ecr:\(action) on \(action == "GetAuthorizationToken" ? "*" : repository.arn) for the agent's identity "
+                    + "(agent policy prints the whole policy)")
         case "UnrecognizedClientException", "InvalidClientTokenId":
-            fix = "access key \(credentials.accessKeyID) is unknown to AWS (deleted, or another account or partition); use a valid key"
+            return (auth, "access key \(credentials.accessKeyID) is unknown to AWS (deleted, or another account or partition); use a valid key")
         case "InvalidSignatureException", "SignatureDoesNotMatch":
-            fix = "the secret access key does not belong to access key \(credentials.accessKeyID); fix the secret in \(credentials.source)"
+            return (auth, "the secret access key does not belong to access key \(credentials.accessKeyID); fix the secret in \(credentials.source)")
         case "ExpiredTokenException", "ExpiredToken":
-            if error.message.hasPrefix("the AWS credentials from") { return PluginError(.auth, error.message) }
-            fix = "the session token from \(credentials.source) has expired; refresh the credentials"
+            return (auth, "the session token from \(credentials.source) has expired; refresh the credentials")
         default:
-            if error.kind == .io {
-                fix = "check network access to \(endpoint) (proxy, SSL_CERT_FILE, AWS_ENDPOINT_URL_ECR)"
-            } else if error.kind == .config {
-                code = .invalidArgument
-                fix = "check builder.destination and AWS_ENDPOINT_URL_ECR"
-            } else {
-                fix = "check the credentials in \(credentials.source)"
+            switch error.kind {
+            case .io: return (.io, "check network access to \(endpoint) (proxy, SSL_CERT_FILE, AWS_ENDPOINT_URL_ECR)")
+            case .config: return (.invalidArgument, "check builder.destination and AWS_ENDPOINT_URL_ECR")
+            case .auth: return (.auth, "check the credentials in \(credentials.source)")
             }
         }
-        return PluginError(code, "\(error.message): \(fix)", retryable: error.retryable)
     }
 }
