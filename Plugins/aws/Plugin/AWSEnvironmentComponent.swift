@@ -9,6 +9,9 @@ struct AWSEnvironmentComponent: Environment {
     let region: String
     let host: Host
     let environment: AWSEnvironment
+    /// `builder.destination` and `builder.build-context-store`, for ``policy(_:_:)``.
+    let destination: String?
+    let buildContextStore: String?
 
     init(_ context: ComponentContext) throws {
         var config = context.config
@@ -23,6 +26,8 @@ struct AWSEnvironmentComponent: Environment {
         self.region = region
         host = context.host
         environment = AWSEnvironment.process()
+        destination = context.settings.destination
+        buildContextStore = context.settings.buildContextStore
     }
 
     /// Lower-case letters, digits and `-`, with at least one `-` (us-east-1, eu-central-2, us-gov-west-1).
@@ -72,7 +77,47 @@ struct AWSEnvironmentComponent: Environment {
         }
     }
 
+    /// The IAM policies for the configured components (AWSCore's ``AgentPolicy``). The ECR statements
+    /// come with registry `ecr`, the S3 ones with context store `s3`; when the request names no registry
+    /// (or no context store) at all, an ECR destination (an `s3://` store) still counts.
+    func policy(_ request: PolicyRequest, _ call: Call) throws -> PolicyResult {
+        let components = request.components
+        func uses(_ kind: String, _ name: String) -> Bool {
+            components.contains { $0.kind == kind && $0.name == name } || !components.contains { $0.kind == kind }
+        }
+        var inputs = AgentPolicy.Inputs(region: region)
+        if uses("registry", "ecr"), let destination, case .success(let repo) = ECRRepositoryURI.parse(destination) {
+            inputs.repository = repo
+        }
+        if uses("context-store", "s3"), let store = buildContextStore.flatMap(S3ContextLocation.init(uri:)) {
+            inputs.contextStore = store
+        }
+        inputs.builder = components.first { $0.kind == "builder" }?.name
+        inputs.runner = components.first { $0.kind == "runner" }?.name
+        return PolicyResult(documents: AgentPolicy.documents(inputs).map {
+            PolicyResult.Document(name: $0.name, format: "aws-iam-policy", document: JSONValue($0.policy), notes: $0.notes)
+        })
+    }
+
     func hints(_ request: HintsRequest, _ call: Call) throws -> Hints {
         Hints(env: ["AWS_REGION": region])
+    }
+}
+
+
+extension JSONValue {
+    /// A policy document in the kit's JSON (member order is the kit's).
+    init(_ value: AWSJSON) {
+        switch value {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .number(let n): self = n == n.rounded() && abs(n) < 9.0e15 ? .int(Int64(n)) : .double(n)
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .array(items.map(JSONValue.init))
+        case .object(let members):
+            var object: [String: JSONValue] = [:]
+            for (key, member) in members { object[key] = JSONValue(member) }
+            self = .object(object)
+        }
     }
 }

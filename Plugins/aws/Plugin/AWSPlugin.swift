@@ -9,6 +9,8 @@ let awsPlugin = Plugin(
     components: [
         .environment("aws", summary: "AWS identity (SigV4, the SDKs' default credential chain), verify with STS GetCallerIdentity",
                      create: AWSEnvironmentComponent.init),
+        .registry("ecr", summary: "Amazon ECR: login from GetAuthorizationToken, verify with DescribeRepositories",
+                  uriPatterns: ["*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr-fips.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn"], create: ECRRegistryComponent.init),
     ]
 )
 
