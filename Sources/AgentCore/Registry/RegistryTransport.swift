@@ -46,7 +46,7 @@ extension RegistryClient {
                 case .timeout, .connection:
                     problem = error.message
                 case .tls:
-                    throw .tls(registry: reference.registry, message: "\(error.message). The TLS connection to \(reference.registry) failed: if its certificate comes from a private CA, point SSL_CERT_FILE (or the client's caFile) at that CA bundle")
+                    throw .tls(registry: reference.registry, message: "\(error.message). The TLS connection to \(reference.registry) failed: if its certificate comes from a private CA, point CURL_CA_BUNDLE (which wins when set) or SSL_CERT_FILE at a CA bundle that includes it")
                 default:
                     throw .unexpectedResponse(registry: reference.registry, message: error.message)
                 }
