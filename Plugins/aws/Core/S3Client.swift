@@ -126,6 +126,9 @@ public struct S3Client: Sendable {
             let fix = bucketRegion.map { "the bucket is in \($0), not \(region): set environment.region (or AWS_REGION) to \($0)" }
                 ?? "the bucket is not in \(region): set environment.region (or AWS_REGION) to the bucket's region"
             return S3Error(.config, "\(seen); \(fix)", awsCode: code, status: status)
+        case "BadDigest", "XAmzContentChecksumMismatch", "InvalidDigest":
+            return S3Error(.io, "\(seen); the bytes S3 received do not match the context's digest: the file changed during the upload or was damaged on the way",
+                           awsCode: code, status: status, retryable: true)
         case "NoSuchUpload":
             return S3Error(.io, "\(seen); the multipart upload was aborted meanwhile (by another agent or a lifecycle rule): upload again",
                            awsCode: code, status: status, retryable: true)
