@@ -188,6 +188,38 @@ import Glibc
         #expect(denied["ok"] == .bool(false) && denied["detail"]?.stringValue?.contains("SignatureDoesNotMatch") == true, "\(denied)")
     }
 
+    /// moto enforces IAM policies once signature checking is on: users missing one permission each get
+    /// LA_ERR_AUTH naming the action and the ARN to grant.
+    @Test func deniedPermissionsAreNamed() throws {
+        let moto = try Moto.shared()
+        let bucket = try S3Fixtures.newBucket(moto)
+        func user(_ actions: String) throws -> [String: String] {
+            let r = S3Fixtures.tool(moto, "user la-\(bucket)-\(actions.count) \(actions)")
+            let keys = try JSONValue(parsing: String(r.output.split(separator: "\n").last ?? ""))
+            return ["AWS_ACCESS_KEY_ID": keys["access_key"]?.stringValue ?? "", "AWS_SECRET_ACCESS_KEY": keys["secret_key"]?.stringValue ?? "",
+                    "AWS_ENDPOINT_URL_S3": moto.endpoint]
+        }
+        let file = try S3Fixtures.randomFile(bytes: 1024)
+        let store = "s3://\(bucket)/ctx"
+
+        let noGet = try S3Probe.run(env: try user("s3:ListBucket"), store: store, ops: [exists(file.digest)])
+        let e1 = try #require(noGet.results.first?["error"], "\(noGet.results)")
+        #expect(e1["status"] == .int(-6))
+        #expect(e1["message"]?.stringValue?.contains("AccessDenied") == true
+                && e1["message"]?.stringValue?.contains("grant s3:GetObject on arn:aws:s3:::\(bucket)/ctx/*") == true, "\(e1)")
+
+        let noPut = try S3Probe.run(env: try user("s3:GetObject,s3:ListBucket"), store: store, ops: [upload(file), ("verify", .object([:]))])
+        let e2 = try #require(noPut.results.first?["error"], "\(noPut.results)")
+        #expect(e2["status"] == .int(-6))
+        #expect(e2["message"]?.stringValue?.hasSuffix("grant s3:PutObject on arn:aws:s3:::\(bucket)/ctx/*") == true, "\(e2)")
+        let write = try #require(noPut.results.last?["ok"]?["checks"]?.arrayValue?.last)
+        #expect(write["ok"] == .bool(false) && write["fix"] == .string("grant s3:PutObject on arn:aws:s3:::\(bucket)/ctx/*"), "\(write)")
+
+        let noList = try S3Probe.run(env: try user("s3:GetObject,s3:PutObject"), store: store, ops: [("verify", .object([:]))])
+        let bucketCheck = try #require(noList.results.first?["ok"]?["checks"]?.arrayValue?.dropFirst().first, "\(noList.results)")
+        #expect(bucketCheck["ok"] == .bool(false) && bucketCheck["fix"] == .string("grant s3:ListBucket on arn:aws:s3:::\(bucket)"), "\(bucketCheck)")
+    }
+
     @Test func createPointsAtABadStoreURI() throws {
         let set = PluginLoader(options: .init(directories: [PluginHostTests.buildDir])).loadAll()
         let (lib, component) = try #require(set.component(kind: "context-store", name: "s3"))

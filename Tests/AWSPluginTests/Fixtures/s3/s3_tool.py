@@ -7,6 +7,8 @@
     s3_tool.py ENDPOINT start-partial BUCKET KEY FILE PART_SIZE N
                                                       -> starts a multipart upload of FILE and sends only its first
                                                          N parts (an agent that crashed mid-upload); prints the ID
+    s3_tool.py ENDPOINT user NAME ACTION[,ACTION…]      -> creates an IAM user allowed only those actions (on "*") and
+                                                         prints {"access_key", "secret_key"}: moto enforces IAM policies
 
 Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment.
 """
@@ -44,5 +46,13 @@ elif command == "start-partial":
         for number in range(1, n + 1):
             s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=f.read(part_size))
     print(upload_id)
+elif command == "user":
+    name, actions = rest[0], rest[1].split(",")
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="only", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    print(json.dumps({"access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}))
 else:
     sys.exit(f"unknown command {command}")
