@@ -142,11 +142,14 @@ struct JobPipeline {
                                                 pythonVersion: spec.python?.version, baseImage: spec.python?.baseImage)
             }
         }
-        let registry = runtime.registry
+        let registry = runtime.registry, auth = runtime.registryAuth
         do {
             return try BuildContext.prepare(
                 source: source, dockerfile: dockerfile, generated: generated, buildArgs: spec.buildArgs, platforms: platforms,
-                resolveBase: { ref in try registry.resolveDigest(ImageReference.parse(ref)) })
+                resolveBase: { ref in
+                    let image = try ImageReference.parse(ref)
+                    return try registry.resolveDigest(image, credentials: try auth.credentials(for: image.registry))
+                })
         } catch {
             throw Failure(stage: .build, reason: "preparing the build context: \(error)")
         }
@@ -159,8 +162,12 @@ struct JobPipeline {
         do { wanted = try platforms.map { p throws(ImageReferenceError) in try Platform(parsing: p) } } catch {
             throw Failure(stage: .build, reason: "builder.platform: \(error)")
         }
+        let credentials: RegistryCredentials?
+        do { credentials = try runtime.registryAuth.credentials(for: image.registry, cancellation: stopping) } catch {
+            throw Failure(stage: .build, reason: "could not get credentials for \(image.registry): \(error)")
+        }
         do {
-            let result = try runtime.registry.manifestExists(image, platforms: wanted)
+            let result = try runtime.registry.manifestExists(image, credentials: credentials, platforms: wanted)
             if result.exists { return "\(image) already exists in the registry (\(result.digest ?? "digest unknown"))" }
             log.write("build", "\(image) not in the registry: \(result.reason ?? "missing")")
             return nil
@@ -183,9 +190,18 @@ struct JobPipeline {
             "context_uri": .null,
             "registry_auth": .null,
         ]
-        if let auth = try? RegistryCredentialResolver().resolve(registry: image.registry).credentials,
-           let user = auth.username, let password = auth.password {
-            request["registry_auth"] = .object(["server": .string(image.registry), "username": .string(user), "password": .string(password)])
+        do {
+            request["registry_auth"] = try registryAuth(image.registry)
+            if let hints = try runtime.environmentHints(consumer: "builder", name: builder.component.name) {
+                request["environment_hints"] = hints
+            }
+            if let store = runtime.contextStoreSection {
+                let uri = try ContextUpload(runtime: runtime, section: store, jobID: record.id, log: log, cancellation: stopping).run(prepared)
+                request["context_uri"] = .string(uri)
+            }
+        } catch {
+            if stopping.isCancelled { throw HandBack(reason: "the agent stopped during the build") }
+            throw Failure(stage: .build, reason: "\(error)")
         }
         log.write("build", "building \(image) with \(builder.label)")
         do {
@@ -198,6 +214,13 @@ struct JobPipeline {
             if stopping.isCancelled { throw HandBack(reason: "the agent stopped during the build") }
             throw Failure(stage: .build, reason: error.description)
         }
+    }
+
+    /// `registry_auth` for a builder or runner: `{"server", "username", "password"}` or null.
+    private func registryAuth(_ registry: String) throws -> JSONValue {
+        guard let found = try runtime.registryCredentials(for: registry, cancellation: stopping),
+              let user = found.username, let password = found.password else { return .null }
+        return .object(["server": .string(registry), "username": .string(user), "password": .string(password)])
     }
 
     // MARK: - Run
@@ -220,7 +243,13 @@ struct JobPipeline {
             ]
             if let source { request["workdir"] = .string(source) }
             do {
-                let result = try runner.call("launch", request: .object(request), timeoutSeconds: 600, onLog: log.sink("run"))
+                request["registry_auth"] = try image.map { try registryAuth(ImageReference.parse($0).registry) } ?? .null
+                if let hints = try runtime.environmentHints(consumer: "runner", name: spec.resource) { request["environment_hints"] = hints }
+            } catch {
+                throw Failure(stage: .run, reason: "\(error)")
+            }
+            do {
+                let result = try runner.callRetrying("launch", request: .object(request), timeoutSeconds: 600, onLog: log.sink("run"))
                 handle = result["handle"] ?? .null
             } catch {
                 throw Failure(stage: .run, reason: error.description)
@@ -258,7 +287,8 @@ struct JobPipeline {
                 if !asked, (try? queue.show(id))?.cancelRequested == true {
                     asked = true
                     log.write("run", "cancel requested")
-                    _ = try? runtime.makeRunner(spec.resource).call("cancel", request: .object(["handle": handle]), timeoutSeconds: 120)
+                    _ = try? runtime.makeRunner(spec.resource).callRetrying("cancel", request: .object(["handle": handle]), timeoutSeconds: 120,
+                                                                            onLog: log.sink("run"))
                 }
                 var ts = timespec(tv_sec: 1, tv_nsec: 0)
                 nanosleep(&ts, nil)
@@ -266,8 +296,9 @@ struct JobPipeline {
         }
         defer { done.cancel() }
         do {
-            return try runner.call("watch", request: .object(["handle": handle]), timeoutSeconds: 365 * 24 * 3600,
-                                   cancellation: stopping, onLog: log.sink("run"))
+            // watch may be called again for the same handle: a dropped connection to the cluster is retried.
+            return try runner.callRetrying("watch", request: .object(["handle": handle]), attempts: 6, timeoutSeconds: 365 * 24 * 3600,
+                                           cancellation: stopping, onLog: log.sink("run"))
         } catch {
             if stopping.isCancelled { throw HandBack(reason: "the agent stopped while the job runs; the next agent re-attaches") }
             throw Failure(stage: .run, reason: error.description)
