@@ -7,6 +7,7 @@
 #
 #   bash benchmarks/s3-upload.sh
 #   SIZE_MIB=64 ROUNDS=5 BENCH_SKIP_BUILD=1 bash benchmarks/s3-upload.sh
+#   HARNESS_DIR=.build/debug BENCH_SKIP_BUILD=1 SIZE_MIB=32 ROUNDS=1 bash benchmarks/s3-upload.sh   # a dry run
 #
 # Ours: context-store.upload of liblaunch-agent-aws.so (release), called through
 # AgentCore's plugin loader and host services (HTTP = libcurl) by the release test
@@ -38,7 +39,7 @@ command -v python3 >/dev/null 2>&1 || die "python3 is required"
 
 step "venv ${VENV#"$ROOT"/}: awscli, moto[server], boto3"
 [ -x "$VENV/bin/python3" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q 'awscli' 'moto[server]>=5.1,<6' 'boto3'
+"$VENV/bin/pip" install -q 'awscli==1.46.3' 'moto[server]==5.2.5' 'boto3==1.44.8'   # what pip resolved on the reference run
 echo "    $("$VENV/bin/aws" --version 2>&1), moto $("$VENV/bin/python3" -c 'import moto; print(moto.__version__)')"
 
 if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -d "$SCRATCH/release" ]; then
@@ -50,9 +51,12 @@ else
     swift build -c release -Xswiftc -enable-testing --scratch-path "$SCRATCH"
     swift build -c release --build-tests -Xswiftc -enable-testing --scratch-path "$SCRATCH"
 fi
-TESTS=$(ls -d "$SCRATCH"/release/*PackageTests.xctest 2>/dev/null | head -1)
-[ -x "$TESTS" ] || die "no test binary in $SCRATCH/release"
-[ -f "$SCRATCH/release/liblaunch-agent-aws.so" ] || die "no liblaunch-agent-aws.so in $SCRATCH/release"
+# HARNESS_DIR: where the test binary and liblaunch-agent-aws.so are (default: the release build).
+BIN=${HARNESS_DIR:-$SCRATCH/release}
+TESTS=$(ls -d "$BIN"/*PackageTests.xctest 2>/dev/null | head -1)
+[ -x "$TESTS" ] || die "no test binary in $BIN"
+[ -f "$BIN/liblaunch-agent-aws.so" ] || die "no liblaunch-agent-aws.so in $BIN"
+echo "    harness $TESTS, plugin $BIN/liblaunch-agent-aws.so"
 
 WORK=$(mktemp -d /tmp/la-s3-bench-XXXXXX)
 MOTO_PID=""
@@ -86,7 +90,7 @@ ours() {
     $TOOL create-bucket "$bucket"
     printf '{"store":"s3://%s/ctx","ops":[{"op":"upload","request":{"path":"%s","digest":"sha256:%s","size":%d}}],"cancel_at_progress":null}' \
         "$bucket" "$FILE" "$HEX" $((SIZE_MIB * 1048576)) > "$dir/in.json"
-    LA_S3_PROBE_IN=$dir/in.json LA_S3_PROBE_OUT=$dir/out.json LA_S3_PROBE_PLUGIN_DIR=$SCRATCH/release \
+    LA_S3_PROBE_IN=$dir/in.json LA_S3_PROBE_OUT=$dir/out.json LA_S3_PROBE_PLUGIN_DIR=$BIN \
     AWS_ENDPOINT_URL_S3=$ENDPOINT HOME=$dir \
         /usr/bin/time -f '%e %M' -o "$dir/time" "$TESTS" --testing-library swift-testing --filter S3PluginProbe >/dev/null 2>&1
     grep -q '"ok"' "$dir/out.json" || die "our upload failed: $(cat "$dir/out.json")"
@@ -116,10 +120,10 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 step "result ($SIZE_MIB MiB, median of $ROUNDS; wall time of the whole process, start to exit)"
-python3 - "$WORK/ours.txt" "$WORK/aws.txt" "$SIZE_MIB" <<'EOF'
+python3 - "$WORK/ours.txt" "$WORK/aws.txt" "$SIZE_MIB" "$(basename "$BIN")" <<'EOF'
 import statistics, sys
 rows = []
-for label, path in (("ours (context-store s3, release plugin)", sys.argv[1]), ("aws s3 cp (awscli v1)", sys.argv[2])):
+for label, path in ((f"ours (context-store s3, {sys.argv[4]} build)", sys.argv[1]), ("aws s3 cp (awscli v1)", sys.argv[2])):
     runs = [tuple(map(float, l.split())) for l in open(path) if l.strip()]
     wall = statistics.median(r[0] for r in runs)
     rss = statistics.median(r[1] for r in runs) / 1024
