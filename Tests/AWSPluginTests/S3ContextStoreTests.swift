@@ -163,12 +163,23 @@ import Glibc
         #expect(S3Fixtures.sha256(moto, bucket, key) == "missing")
         #expect(proxy.count { $0.hasPrefix("POST ") && $0.contains("uploadId=") } == 0)
 
-        let before = proxy.requests.count
+        // The proxy still holds the cancelled parts for up to a second before it logs and forwards them (their
+        // bodies cut short): wait until its log is quiet, so that what follows is the second upload's alone.
+        var before = proxy.requests.count
+        for _ in 0..<20 {
+            usleep(2_000_000)
+            let now = proxy.requests.count
+            if now == before { break }
+            before = now
+        }
         let again = try S3Probe.run(env: S3Probe.env(moto, endpoint: proxy.url), store: "s3://\(bucket)/ctx", ops: [upload(file)])
         #expect(again.results.first?["ok"]?["uri"] == .string("s3://\(bucket)/\(key)"), "\(again.results)")
+        // Part 1 was stored before the cancellation (its progress triggered it): the second upload continues the
+        // same multipart upload and does not send part 1 again.
         let later = proxy.requests.dropFirst(before)
-        #expect(later.filter { $0.hasPrefix("PUT ") }.count < 5 && !later.contains { $0.hasPrefix("POST ") && $0.hasSuffix("?uploads=") },
-                "\(Array(later))")
+        #expect(!later.contains { $0.hasPrefix("PUT ") && $0.contains("partNumber=1&") }
+                && !later.contains { $0.hasPrefix("POST ") && $0.hasSuffix("?uploads=") }
+                && later.contains { $0.hasPrefix("GET ") && $0.contains("part-number-marker=") }, "\(Array(later))")
         #expect(S3Fixtures.sha256(moto, bucket, key) == file.hex)
         #expect(S3Fixtures.uploads(moto, bucket) == "[]")
     }
