@@ -31,6 +31,7 @@ let plugins = [
     plugin("docker", target: "DockerPlugin"),
     plugin("local", target: "LocalPlugin"),
     plugin("aws", target: "AWSPlugin", path: "Plugins/aws/Plugin", dependencies: ["AWSCore"]),
+    plugin("kubernetes", target: "KubernetesPlugin", path: "Plugins/kubernetes/Plugin", dependencies: ["KubeCore"]),
 ]
 
 let package = Package(
@@ -102,6 +103,19 @@ let package = Package(
             dependencies: ["AWSCore", "AgentCore"],
             path: "Tests/AWSPluginTests",
             exclude: ["Fixtures"]
+        ),
+        // The Kubernetes client (kubeconfig, exec plugins, in-cluster, typed errors, watches, logs): no host code,
+        // no kit, so the tests can use it directly. Parses kubeconfig YAML with the system libyaml the host also
+        // links. Linked statically into liblaunch-agent-kubernetes.so.
+        .target(
+            name: "KubeCore",
+            dependencies: ["CYAML"],
+            path: "Plugins/kubernetes/Core"
+        ),
+        .testTarget(
+            name: "KubernetesPluginTests",
+            dependencies: ["KubeCore", "AgentCore"],
+            path: "Tests/KubernetesPluginTests"
         ),
         .testTarget(
             name: "AgentCoreTests",
