@@ -1,6 +1,6 @@
 import LaunchAgentPluginKit
 
-/// The AWS plugin: environment `aws` (registry `ecr` and context store `s3` build on the same core).
+/// The AWS plugin: environment `aws`, registry `ecr` and context store `s3`, on one core (SigV4, credentials).
 let awsPlugin = Plugin(
     id: "dev.launch-agent.aws",
     name: "aws",
@@ -11,6 +11,7 @@ let awsPlugin = Plugin(
                      create: AWSEnvironmentComponent.init),
         .registry("ecr", summary: "Amazon ECR: login from GetAuthorizationToken, verify with DescribeRepositories",
                   uriPatterns: ["*.dkr.ecr.*.amazonaws.com", "*.dkr.ecr-fips.*.amazonaws.com", "*.dkr.ecr.*.amazonaws.com.cn"], create: ECRRegistryComponent.init),
+        .contextStore("s3", summary: "build contexts in S3 by digest (multipart, parallel parts, resumable)", uriPatterns: ["s3://*"], create: S3ContextStore.init),
     ]
 )
 
