@@ -97,6 +97,19 @@ let package = Package(
             path: "Tests/AWSPluginTests",
             exclude: ["Fixtures"]
         ),
+        // The Kubernetes client (kubeconfig, exec plugins, in-cluster, typed errors, watches, logs): no host code,
+        // no kit, so the tests can use it directly. Parses kubeconfig YAML with the system libyaml the host also
+        // links. Linked statically into liblaunch-agent-kubernetes.so.
+        .target(
+            name: "KubeCore",
+            dependencies: ["CYAML"],
+            path: "Plugins/kubernetes/Core"
+        ),
+        .testTarget(
+            name: "KubernetesPluginTests",
+            dependencies: ["KubeCore", "AgentCore"],
+            path: "Tests/KubernetesPluginTests"
+        ),
         .testTarget(
             name: "AgentCoreTests",
             dependencies: ["AgentCore", "LaunchAgentABI"],
