@@ -31,6 +31,7 @@ let plugins = [
     plugin("docker", target: "DockerPlugin"),
     plugin("local", target: "LocalPlugin"),
     plugin("aws", target: "AWSPlugin", path: "Plugins/aws/Plugin", dependencies: ["AWSCore"]),
+    plugin("kubernetes", target: "KubernetesPlugin", path: "Plugins/kubernetes/Plugin", dependencies: ["KubeCore"]),
 ]
 
 let package = Package(

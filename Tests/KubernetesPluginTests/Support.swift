@@ -179,3 +179,12 @@ struct KubeHarness: Sendable {
         KubeTestSupport.shell("KUBECONFIG='\(kubeconfig)' kubectl \(args)")
     }
 }
+
+/// Object and array literals for the host's JSON in these tests (AgentCore offers scalar literals only).
+extension JSONValue: ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral {
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { $1 }))
+    }
+
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+}

@@ -1,0 +1,153 @@
+import KubeCore
+import LaunchAgentPluginKit
+import Synchronization
+
+/// Runner `kubernetes`: each launch is a batch/v1 Job (``RunnerJob``), followed by watches with
+/// resourceVersion, its pods' logs copied into the job log.
+///
+/// Config (all optional): `kubeconfig` (a file; default KUBECONFIG, ~/.kube/config, then in-cluster),
+/// `context`, `namespace` (when the job names none; default the context's), `secure` (default true: refuse
+/// pods that reach into the node). Thread-safe (`concurrent: true`): every operation builds its own
+/// request state; the shared parts (connection, cancelled set) are locked.
+final class KubernetesRunner: Runner, Sendable {
+    let connection: KubeConnection
+    let namespace: String?
+    let secure: Bool
+    /// Handles cancelled by this process, so a watch in another thread reports `cancelled`, not `lost`.
+    let cancelled = Mutex<Set<String>>([])
+
+    init(_ context: ComponentContext) throws {
+        var config = context.config
+        let kubeconfig: String? = try config.optional("kubeconfig")
+        let kubeContext: String? = try config.optional("context")
+        namespace = try config.optional("namespace")
+        secure = try config.optional("secure", default: true)
+        try config.rejectUnknownKeys()
+        connection = KubeConnection(host: context.host, kubeconfig: kubeconfig, context: kubeContext)
+    }
+
+    func verify(_ call: Call) throws -> VerifyReport {
+        let client: KubeClient
+        switch Result(catching: { try connection.client(call) }) {
+        case .success(let c): client = c
+        case .failure(let error):
+            let message = (error as? PluginError)?.message ?? "\(error)"
+            return VerifyReport([.failed("cluster configuration", message,
+                                         fix: "point KUBECONFIG at a kubeconfig, or run the agent in a pod with a service account")])
+        }
+        let ns = namespace ?? client.defaultNamespace
+        var checks: [VerifyReport.Check] = [.passed("cluster configuration", "\(client.config.source), server \(client.config.server)")]
+        switch Result(catching: { try client.list(.jobs, namespace: ns, labelSelector: RunnerJob.jobIDLabel) }) {
+        case .success: checks.append(.passed("list jobs", "namespace '\(ns)'"))
+        case .failure(let error):
+            let message = (error as? KubeError)?.message ?? "\(error)"
+            checks.append(.failed("list jobs", message, fix: "grant the Role in docs/kubernetes.md in namespace '\(ns)'"))
+        }
+        return VerifyReport(checks)
+    }
+
+    // MARK: launch
+
+    func launch(_ request: LaunchRequest, _ call: Call) throws -> LaunchResult {
+        let client = try connection.client(call)
+        let planned = try RunnerJob.build(request, defaultNamespace: namespace ?? client.defaultNamespace, secure: secure)
+        if let password = request.raw["registry_auth"]?["password"]?.stringValue { connection.register(password) }
+        for (key, value) in request.env where RunnerJob.isSecretName(key) { connection.register(value) }
+        // A Job for this job ID already (the agent died before persisting the handle): adopt it.
+        if let existing = try findJob(client, planned, jobID: request.jobID) {
+            call.log("job \(planned.namespace)/\(planned.name) exists already; following it")
+            return LaunchResult(handle: handle(existing, planned))
+        }
+        for secret in planned.secrets {
+            let _: KubeJSON? = try Self.kube { try client.create(.secrets, namespace: planned.namespace, secret) } ifExists: { nil }
+        }
+        let made: KubeJSON? = try Self.kube { try client.create(.jobs, namespace: planned.namespace, planned.job) } ifExists: { nil }
+        guard let created = made else {
+            // Created meanwhile by another launch of the same job ID (or taken by another job's Job).
+            guard let existing = try findJob(client, planned, jobID: request.jobID) else {
+                throw PluginError(.conflict, "job \(planned.namespace)/\(planned.name) was deleted while it was being created; launch again")
+            }
+            return LaunchResult(handle: handle(existing, planned))
+        }
+        // The Secrets go with the Job (the garbage collector deletes them when the Job is deleted).
+        if let uid = created["metadata", "uid"]?.stringValue {
+            let owner: KubeJSON = ["metadata": ["ownerReferences": [[
+                "apiVersion": "batch/v1", "kind": "Job", "name": .string(planned.name), "uid": .string(uid),
+            ]]]]
+            for secret in planned.secrets {
+                guard let name = secret["metadata", "name"]?.stringValue else { continue }
+                _ = try Self.kube { try client.patch(.secrets, name, namespace: planned.namespace, mergePatch: owner) }
+            }
+        }
+        call.log("created job \(planned.namespace)/\(planned.name)")
+        return LaunchResult(handle: handle(created, planned))
+    }
+
+    /// Runs one KubeCore call, mapping its error to the plugin's; `ifExists` answers a 409 AlreadyExists.
+    static func kube<T>(_ body: () throws -> T, ifExists: (() -> T)? = nil) throws -> T {
+        do {
+            return try body()
+        } catch let error as KubeError {
+            if error.kind == .alreadyExists, let ifExists { return ifExists() }
+            throw error.pluginError
+        }
+    }
+
+    /// The Job named for this job ID, if it is ours (annotation = the exact job ID); throws `.conflict` when the
+    /// name is taken by another job's Job.
+    func findJob(_ client: KubeClient, _ planned: RunnerJob, jobID: String) throws -> KubeJSON? {
+        guard let job = try Self.kube({ try client.getIfExists(.jobs, planned.name, namespace: planned.namespace) }) else { return nil }
+        guard job["metadata", "annotations", RunnerJob.jobIDAnnotation]?.stringValue == jobID else {
+            throw PluginError(.conflict, "job \(planned.namespace)/\(planned.name) exists but was not created for job ID '\(jobID)'; delete it or submit under another ID")
+        }
+        return job
+    }
+
+    func handle(_ job: KubeJSON, _ planned: RunnerJob) -> JSONValue {
+        var h: JSONValue = ["namespace": .string(planned.namespace), "job": .string(planned.name)]
+        if let uid = job["metadata", "uid"]?.stringValue { h = ["namespace": .string(planned.namespace), "job": .string(planned.name), "uid": .string(uid)] }
+        return h
+    }
+
+    // MARK: cancel
+
+    func cancel(_ request: CancelRequest, _ call: Call) throws {
+        let handle = try RunnerHandle(request.handle)
+        cancelled.withLock { _ = $0.insert(handle.key) }
+        let client = try connection.client(call)
+        // Marked first, so a watch elsewhere (another agent) that sees the Job go reports `cancelled`.
+        if try Self.kube({ try client.getIfExists(.jobs, handle.job, namespace: handle.namespace) }) != nil {
+            let mark: KubeJSON = ["metadata": ["annotations": [RunnerJob.cancelledAnnotation: "true"]]]
+            _ = try? client.patch(.jobs, handle.job, namespace: handle.namespace, mergePatch: mark)
+            if try Self.kube({ try client.delete(.jobs, handle.job, namespace: handle.namespace, propagationPolicy: .background) }) {
+                call.log("deleted job \(handle.key)")
+            }
+        }
+        try deleteSecrets(client, handle)
+    }
+
+    /// Deletes the Secrets a launch created for this Job (their ownerReference would too, later).
+    func deleteSecrets(_ client: KubeClient, _ handle: RunnerHandle) throws {
+        for name in [handle.job.prefix(57) + "-env", handle.job.prefix(56) + "-pull"] {
+            _ = try Self.kube { try client.delete(.secrets, String(name), namespace: handle.namespace) }
+        }
+    }
+}
+
+/// What `launch` returned: `{"namespace", "job", "uid"?}`.
+struct RunnerHandle {
+    var namespace: String
+    var job: String
+    var uid: String?
+
+    init(_ json: JSONValue) throws {
+        guard let ns = json["namespace"]?.stringValue, let job = json["job"]?.stringValue, !ns.isEmpty, !job.isEmpty else {
+            throw PluginError(.invalidArgument, "not a handle of this runner (expected {\"namespace\", \"job\"}): \(json.serialized)")
+        }
+        namespace = ns
+        self.job = job
+        uid = json["uid"]?.stringValue
+    }
+
+    var key: String { "\(namespace)/\(job)" }
+}
