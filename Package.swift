@@ -65,10 +65,16 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The host: config → plugins → pipeline. Knows no cloud.
         .target(
             name: "AgentCore",
-            dependencies: ["CYAML", "CCurl", "LaunchAgentABI"],
+            dependencies: ["CYAML", "CCurl", "CZlib", "LaunchAgentABI"],
             path: "Sources/AgentCore"
         ),
         .executableTarget(

@@ -9,7 +9,7 @@ struct Agent: ParsableCommand {
         abstract: "Launch agent for ML jobs: build each queued job into a container image and run it.",
         discussion: "Exit codes: 0 ok, 1 failed, 2 invalid config or job spec, 3 plugin rejected or missing, 64 usage error. See docs/exit-codes.md.",
         version: "agent \(AgentVersion.current) (plugin ABI \(AgentVersion.abi))",
-        subcommands: [RunCommand.self, SubmitCommand.self, VerifyCommand.self, JobsCommand.self, PluginsCommand.self, ConfigCommand.self, ContextCommand.self, RegistryCommand.self]
+        subcommands: [RunCommand.self, SubmitCommand.self, VerifyCommand.self, JobsCommand.self, PluginsCommand.self, ConfigCommand.self, PolicyCommand.self, ContextCommand.self, RegistryCommand.self]
     )
 
     /// Global options may come before the command (`agent --config F config

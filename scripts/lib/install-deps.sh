@@ -6,7 +6,7 @@
 # real servers and clients of the end-to-end tests: docker-registry (CNCF
 # distribution), podman (the docker-compatible CLI), skopeo (the judge),
 # apache2-utils (htpasswd), git (git job sources).
-BUILD_PACKAGES=(libyaml-dev libcurl4-openssl-dev pkg-config gcc binutils openssl python3 python3-venv
+BUILD_PACKAGES=(libyaml-dev libcurl4-openssl-dev zlib1g-dev pkg-config gcc binutils openssl python3 python3-venv
                 docker-registry podman skopeo apache2-utils git)
 
 install_build_deps() {

@@ -19,11 +19,12 @@ extension AgentConfig {
             out.append(missing(kind: kind, name: name, shown: "\(kind) type '\(typePair.value.scalar?.text ?? name)'",
                                installed: names, at: typePair.value.mark))
         }
-        if let store = builder.buildContextStore, let pair = section("builder")?.value.pair("build-context-store") {
+        if let store = builder.buildContextStore, let componentName = store.componentName,
+           let pair = section("builder")?.value.pair("build-context-store") {
             let names = installed["context-store"] ?? []
-            if !names.contains(store.componentName) {
-                out.append(missing(kind: "context-store", name: store.componentName,
-                                   shown: "context-store '\(store.componentName)' for builder.build-context-store",
+            if !names.contains(componentName) {
+                out.append(missing(kind: "context-store", name: componentName,
+                                   shown: "context-store '\(componentName)' for builder.build-context-store",
                                    installed: names, at: pair.value.mark))
             }
         }

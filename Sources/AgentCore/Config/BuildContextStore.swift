@@ -8,6 +8,9 @@ public struct BuildContextStore: Sendable, Equatable {
         case s3
         case gcs
         case azureBlob = "azure-blob"
+        /// Another `scheme://bucket/prefix` URI, served by whichever installed
+        /// context-store component lists a matching URI pattern.
+        case other
     }
 
     /// The URI as written, e.g. `s3://bucket/prefix`.
@@ -18,11 +21,12 @@ public struct BuildContextStore: Sendable, Equatable {
     /// The key prefix inside the bucket, without leading or trailing `/`.
     public var prefix: String
 
-    /// The `context-store` component name that handles this URI.
-    public var componentName: String { service.rawValue }
+    /// The shipped `context-store` component that handles this URI, or nil for
+    /// another scheme (a third-party plugin's).
+    public var componentName: String? { service == .other ? nil : service.rawValue }
 
-    /// Parses `s3://B[/P]`, `gs://B[/P]` or `https://ACCT.blob.core.windows.net/C[/P]`;
-    /// nil for anything else.
+    /// Parses `s3://B[/P]`, `gs://B[/P]`, `https://ACCT.blob.core.windows.net/C[/P]`,
+    /// or `SCHEME://B[/P]` for another scheme; nil for anything else.
     public init?(uri: String) {
         self.uri = uri
         let rest: Substring
@@ -46,6 +50,9 @@ public struct BuildContextStore: Sendable, Equatable {
             bucket = "\(account)/\(container)"
             prefix = Self.trimSlashes(path.dropFirst(container.count))
             return
+        } else if let sep = uri.firstRange(of: "://"), Self.isPluginScheme(uri[..<sep.lowerBound]) {
+            service = .other
+            rest = uri[sep.upperBound...]
         } else {
             return nil
         }
@@ -53,6 +60,12 @@ public struct BuildContextStore: Sendable, Equatable {
         guard !name.isEmpty else { return nil }
         bucket = String(name)
         prefix = Self.trimSlashes(rest.dropFirst(name.count))
+    }
+
+    /// `[a-z][a-z0-9+.-]*`, and not a web scheme (those name Azure Blob hosts only).
+    private static func isPluginScheme(_ scheme: Substring) -> Bool {
+        guard let first = scheme.first, first.isASCII, first.isLowercase, scheme != "http", scheme != "https" else { return false }
+        return scheme.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "+" || $0 == "." || $0 == "-") }
     }
 
     private static func trimSlashes(_ s: Substring) -> String {

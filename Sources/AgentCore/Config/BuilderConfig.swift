@@ -122,7 +122,7 @@ extension ConfigReader {
     private mutating func badContextStore(_ uri: String, at mark: YAMLMark) {
         let scheme = uri.firstRange(of: "://").map { String(uri[..<$0.lowerBound]) }
         let what = scheme.map { "a '\($0)://' URI" } ?? "not a URI"
-        error(at: mark, "builder.build-context-store must be an s3://, gs:// or Azure Blob URI, got \(what)", notes: [
+        error(at: mark, "builder.build-context-store must be an s3://, gs:// or Azure Blob URI (or another context store's SCHEME://BUCKET), got \(what)", notes: [
             .init("use s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX"),
         ])
     }

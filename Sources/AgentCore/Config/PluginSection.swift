@@ -94,6 +94,7 @@ extension AgentConfig {
         if !builder.platforms.isEmpty { members["platform"] = .string(builder.platforms.joined(separator: ",")) }
         if let s = builder.buildContextStore { members["build_context_store"] = .string(s.uri) }
         if environmentType != nil, let env = section("environment") { members["environment"] = env.value.json }
+        if secureMode { members["secure_mode"] = .bool(true) }
         return .object(members)
     }
 
@@ -109,6 +110,7 @@ extension AgentConfig {
         sources["platform"] = builderPairs?.pair("platform")
         sources["build_context_store"] = builderPairs?.pair("build-context-store")
         sources["environment"] = self.section("environment")
+        sources["secure_mode"] = root?.pair("secure_mode")
         return PluginSection(kind: kind, name: name, config: .object(config), settings: componentSettings,
                              file: file, section: section, settingSources: sources,
                              secrets: root.map { SecretNames.values(in: $0) } ?? [])

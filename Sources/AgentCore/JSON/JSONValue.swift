@@ -320,3 +320,38 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(integerLiteral value: Int64) { self = .int(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }
+
+extension JSONValue {
+    /// Indented UTF-8 JSON with sorted object keys, for documents people read
+    /// or paste (IAM policies): two spaces per level, `"key": value`.
+    public var prettyPrinted: String {
+        var out = ""
+        writePretty(to: &out, indent: "")
+        return out
+    }
+
+    private func writePretty(to out: inout String, indent: String) {
+        let inner = indent + "  "
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += inner
+                item.writePretty(to: &out, indent: inner)
+                out += i + 1 < items.count ? ",\n" : "\n"
+            }
+            out += indent + "]"
+        case .object(let members) where !members.isEmpty:
+            out += "{\n"
+            let keys = members.keys.sorted()
+            for (i, key) in keys.enumerated() {
+                out += inner + JSONValue.string(key).serialized + ": "
+                members[key]?.writePretty(to: &out, indent: inner)
+                out += i + 1 < keys.count ? ",\n" : "\n"
+            }
+            out += indent + "}"
+        default:
+            out += serialized
+        }
+    }
+}

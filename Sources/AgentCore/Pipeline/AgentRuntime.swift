@@ -1,5 +1,8 @@
+import LaunchAgentABI
+
 /// What every job of one agent process shares: the config, the loaded
-/// plugins, the queue, the registry client and the chosen builder.
+/// plugins, the queue, the registry client, the chosen builder and the
+/// components chosen by URI.
 ///
 /// Components are created per job (as W&B does), so a job's builder or runner
 /// instance is never called from two threads at once.
@@ -14,6 +17,13 @@ public final class AgentRuntime: Sendable {
     let builderSection: PluginSection?
     /// Why that builder was chosen, for the log.
     public let builderChoice: String
+    /// The environment, registry and context-store components the config uses
+    /// (by `type`, or chosen by URI), when it uses them.
+    let environmentSection: PluginSection?
+    let registrySection: PluginSection?
+    let contextStoreSection: PluginSection?
+    /// The destination registry's credentials from its registry component.
+    let registryAuth: RegistryAuthCache
 
     public init(config: AgentConfig, plugins: PluginSet, queue: LocalQueue, agentID: String) throws(ConfigError) {
         self.config = config
@@ -22,6 +32,36 @@ public final class AgentRuntime: Sendable {
         self.agentID = agentID
         self.registry = RegistryClient()
         (builderSection, builderChoice) = try AgentRuntime.chooseBuilder(config, plugins)
+        let sections = try config.componentSections(plugins: plugins)
+        environmentSection = sections.first { $0.kind == "environment" }
+        registrySection = sections.first { $0.kind == "registry" }
+        contextStoreSection = sections.first { $0.kind == "context-store" }
+        registryAuth = RegistryAuthCache(section: registrySection, destination: config.builder.destination, plugins: plugins)
+    }
+
+    /// Credentials for `registry`: the registry component's for the
+    /// destination's registry, else the docker config's; nil when anonymous.
+    func registryCredentials(for registry: String, cancellation: CallCancellation? = nil) throws -> RegistryCredentials? {
+        if let credentials = try registryAuth.credentials(for: registry, cancellation: cancellation) { return credentials }
+        let found = try RegistryCredentialResolver().resolve(registry: registry).credentials
+        return found.isAnonymous ? nil : found
+    }
+
+    /// `environment.hints` for a workload `consumer` starts elsewhere
+    /// (`{"env": {...}, "labels": {...}}`), or nil without an environment
+    /// component or when it offers no hints.
+    func environmentHints(consumer kind: String, name: String) throws -> JSONValue? {
+        guard let environmentSection else { return nil }
+        let environment = try ComponentFactory.create(environmentSection, from: plugins)
+        let hints: JSONValue
+        do {
+            hints = try environment.call("hints", request: .object(["consumer": .object(["kind": .string(kind), "name": .string(name)])]),
+                                         timeoutSeconds: 30)
+        } catch {
+            if error.status == LA_ERR_UNSUPPORTED { return nil }
+            throw error
+        }
+        return .object(["env": hints["env"] ?? .object([:]), "labels": hints["labels"] ?? .object([:])])
     }
 
     /// The configured builder; with no `builder.type`, the seed's default:

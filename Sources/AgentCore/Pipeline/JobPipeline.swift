@@ -142,11 +142,14 @@ struct JobPipeline {
                                                 pythonVersion: spec.python?.version, baseImage: spec.python?.baseImage)
             }
         }
-        let registry = runtime.registry
+        let registry = runtime.registry, auth = runtime.registryAuth
         do {
             return try BuildContext.prepare(
                 source: source, dockerfile: dockerfile, generated: generated, buildArgs: spec.buildArgs, platforms: platforms,
-                resolveBase: { ref in try registry.resolveDigest(ImageReference.parse(ref)) })
+                resolveBase: { ref in
+                    let image = try ImageReference.parse(ref)
+                    return try registry.resolveDigest(image, credentials: try auth.credentials(for: image.registry))
+                })
         } catch {
             throw Failure(stage: .build, reason: "preparing the build context: \(error)")
         }
@@ -159,8 +162,12 @@ struct JobPipeline {
         do { wanted = try platforms.map { p throws(ImageReferenceError) in try Platform(parsing: p) } } catch {
             throw Failure(stage: .build, reason: "builder.platform: \(error)")
         }
+        let credentials: RegistryCredentials?
+        do { credentials = try runtime.registryAuth.credentials(for: image.registry, cancellation: stopping) } catch {
+            throw Failure(stage: .build, reason: "could not get credentials for \(image.registry): \(error)")
+        }
         do {
-            let result = try runtime.registry.manifestExists(image, platforms: wanted)
+            let result = try runtime.registry.manifestExists(image, credentials: credentials, platforms: wanted)
             if result.exists { return "\(image) already exists in the registry (\(result.digest ?? "digest unknown"))" }
             log.write("build", "\(image) not in the registry: \(result.reason ?? "missing")")
             return nil
@@ -183,9 +190,18 @@ struct JobPipeline {
             "context_uri": .null,
             "registry_auth": .null,
         ]
-        if let auth = try? RegistryCredentialResolver().resolve(registry: image.registry).credentials,
-           let user = auth.username, let password = auth.password {
-            request["registry_auth"] = .object(["server": .string(image.registry), "username": .string(user), "password": .string(password)])
+        do {
+            request["registry_auth"] = try registryAuth(image.registry)
+            if let hints = try runtime.environmentHints(consumer: "builder", name: builder.component.name) {
+                request["environment_hints"] = hints
+            }
+            if let store = runtime.contextStoreSection {
+                let uri = try ContextUpload(runtime: runtime, section: store, jobID: record.id, log: log, cancellation: stopping).run(prepared)
+                request["context_uri"] = .string(uri)
+            }
+        } catch {
+            if stopping.isCancelled { throw HandBack(reason: "the agent stopped during the build") }
+            throw Failure(stage: .build, reason: "\(error)")
         }
         log.write("build", "building \(image) with \(builder.label)")
         do {
@@ -198,6 +214,13 @@ struct JobPipeline {
             if stopping.isCancelled { throw HandBack(reason: "the agent stopped during the build") }
             throw Failure(stage: .build, reason: error.description)
         }
+    }
+
+    /// `registry_auth` for a builder or runner: `{"server", "username", "password"}` or null.
+    private func registryAuth(_ registry: String) throws -> JSONValue {
+        guard let found = try runtime.registryCredentials(for: registry, cancellation: stopping),
+              let user = found.username, let password = found.password else { return .null }
+        return .object(["server": .string(registry), "username": .string(user), "password": .string(password)])
     }
 
     // MARK: - Run
@@ -219,6 +242,12 @@ struct JobPipeline {
                 "resource_args": spec.runnerArgs ?? .object([:]),
             ]
             if let source { request["workdir"] = .string(source) }
+            do {
+                request["registry_auth"] = try image.map { try registryAuth(ImageReference.parse($0).registry) } ?? .null
+                if let hints = try runtime.environmentHints(consumer: "runner", name: spec.resource) { request["environment_hints"] = hints }
+            } catch {
+                throw Failure(stage: .run, reason: "\(error)")
+            }
             do {
                 let result = try runner.call("launch", request: .object(request), timeoutSeconds: 600, onLog: log.sink("run"))
                 handle = result["handle"] ?? .null

@@ -12,7 +12,7 @@ public enum Verifier {
 
     public static func run(_ runtime: AgentRuntime, runners: [String]) -> [Check] {
         var checks: [Check] = []
-        var sections = runtime.config.pluginSections.filter { $0.kind != "builder" }
+        var sections = [runtime.environmentSection, runtime.registrySection, runtime.contextStoreSection].compactMap { $0 }
         if let builder = runtime.builderSection { sections.insert(builder, at: 0) }
         checks.append(Check(component: "agent", name: "builder choice", ok: runtime.builderSection != nil, detail: runtime.builderChoice,
                             fix: runtime.builderSection == nil ? "install liblaunch-agent-noop.so or set builder.type" : nil))
@@ -45,7 +45,8 @@ public enum Verifier {
         let label = "registry"
         do {
             let probe = try ImageReference.image(destination: destination, tag: "launch-agent-verify-probe")
-            let result = try runtime.registry.manifestExists(probe)
+            let credentials = try runtime.registryAuth.credentials(for: probe.registry)
+            let result = try runtime.registry.manifestExists(probe, credentials: credentials)
             return Check(component: label, name: "destination", ok: true,
                          detail: "\(probe.registry) answers and lets the agent read \(probe.repository)\(result.exists ? "" : " (probe tag absent, as expected)")")
         } catch let error as ImageReferenceError {

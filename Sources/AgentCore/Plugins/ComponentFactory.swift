@@ -28,7 +28,11 @@ public enum ComponentFactory {
     /// Every diagnostic the config's plugins raise about their own sections.
     public static func check(_ config: AgentConfig, plugins: PluginSet) -> [ConfigDiagnostic] {
         var out: [ConfigDiagnostic] = []
-        for section in config.pluginSections {
+        let sections: [PluginSection]
+        do { sections = try config.componentSections(plugins: plugins) } catch {
+            return ConfigDiagnostic.sorted(error.diagnostics)
+        }
+        for section in sections {
             do {
                 _ = try create(section, from: plugins)
             } catch {

@@ -200,7 +200,7 @@ extension ConfigTests {
                 queues: s3cr3t-value
                 builder:
                   destination: registry.example.com/s3cr3t-value:s3cr3t-value
-                  build-context-store: ftp://s3cr3t-value
+                  build-context-store: http://s3cr3t-value
                   secret_key: s3cr3t-value
                 """)
             #expect(text.contains("error: unknown top-level key 'api_token'"))

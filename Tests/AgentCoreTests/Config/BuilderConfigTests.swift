@@ -72,14 +72,14 @@ extension ConfigTests {
             #expect(store.prefix == prefix)
         }
 
-        @Test(arguments: ["ftp://x/y", "s3://", "https://example.com/c", "https://acct.blob.core.windows.net/", "bucket"])
+        @Test(arguments: ["http://x/y", "ftp:/x/y", "Ftp://x", "s3://", "https://example.com/c", "https://acct.blob.core.windows.net/", "bucket"])
         func otherContextStoreURIsAreRejected(uri: String) {
             #expect(BuildContextStore(uri: uri) == nil)
         }
 
         @Test func unsupportedContextStoreSchemeIsAnError() {
-            #expect(configErrorText("builder:\n  type: kaniko\n  build-context-store: ftp://files/ctx\n") == """
-                launch-config.yaml:3:24: error: builder.build-context-store must be an s3://, gs:// or Azure Blob URI, got a 'ftp://' URI
+            #expect(configErrorText("builder:\n  type: kaniko\n  build-context-store: http://files/ctx\n") == """
+                launch-config.yaml:3:24: error: builder.build-context-store must be an s3://, gs:// or Azure Blob URI (or another context store's SCHEME://BUCKET), got a 'http://' URI
                 launch-config.yaml:3:24: note: use s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX
                 """)
         }

@@ -55,6 +55,15 @@ enum TestSupport {
         return out
     }
 
+    /// Compiles Fixtures/plugins/route_fixture.c (registry, context store,
+    /// environment and builder chosen by URI) into `dir`.
+    static func buildRouteFixture(in dir: String) -> String {
+        let out = dir + "/libroute-fixture.so"
+        let r = shell("cc -shared -fPIC -fvisibility=hidden -Wall -Werror -I '\(fixturesDir)/abi-1.0' -o '\(out)' '\(fixturesDir)/plugins/route_fixture.c'")
+        precondition(r.status == 0, "route fixture did not compile: \(r.output)")
+        return out
+    }
+
     static func write(_ text: String, to path: String) {
         _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     }
