@@ -9,6 +9,7 @@ let awsPlugin = Plugin(
     components: [
         .environment("aws", summary: "AWS identity (SigV4, the SDKs' default credential chain), verify with STS GetCallerIdentity",
                      create: AWSEnvironmentComponent.init),
+        .contextStore("s3", summary: "build contexts in S3 by digest (multipart, parallel parts, resumable)", uriPatterns: ["s3://*"], create: S3ContextStore.init),
     ]
 )
 
