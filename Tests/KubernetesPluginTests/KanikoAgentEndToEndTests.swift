@@ -124,4 +124,27 @@ import Glibc
         }.count
         #expect(jobCreates == 1, "one build Job for two jobs of the same source")
     }
+
+    /// The seed's example with a bad arg: `agent config validate` prints it at its line and column.
+    @Test func anArgNotInKeyValueFormIsReportedAtItsLine() {
+        let config = dir + "/bad-arg.yaml"
+        KubeTestSupport.write("""
+            builder:
+              type: kaniko
+              destination: \(servers.registry)/team/e2e
+              build-context-store: s3://contexts/e2e
+              kaniko-config:
+                spec:
+                  template:
+                    spec:
+                      containers:
+                      - args:
+                        - "--cache=false"
+                        - "--cache"
+
+            """, to: config)
+        let r = agent(environment(), "--config '\(config)' config validate")
+        #expect(r.status == 2, "\(r.output)")
+        #expect(r.output.contains("\(config):12:15: error: builder 'kaniko': kaniko args must be in '--flag=value' form (e.g. \"--cache=false\"), not '--cache'"), "\(r.output)")
+    }
 }
