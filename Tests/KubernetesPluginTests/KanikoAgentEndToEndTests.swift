@@ -147,4 +147,44 @@ import Glibc
         #expect(r.status == 2, "\(r.output)")
         #expect(r.output.contains("\(config):12:15: error: builder 'kaniko': kaniko args must be in '--flag=value' form (e.g. \"--cache=false\"), not '--cache'"), "\(r.output)")
     }
+
+    /// A Dockerfile that cannot build: the job fails at stage build, with the pod's log tail in its reason.
+    @Test func aBrokenBuildFailsTheJobAtStageBuildWithTheLogTail() throws {
+        let namespace = try servers.harness.namespace("e2e-bad")
+        _ = try servers.uploadContext(["x": "bucket"], key: "bootstrap/x.tar.gz")
+        let config = dir + "/bad-build.yaml"
+        KubeTestSupport.write("""
+            builder:
+              type: kaniko
+              destination: \(servers.registry)/team/e2e-bad
+              build-context-store: s3://contexts/e2e
+              namespace: \(namespace)
+              kaniko-config:
+                spec:
+                  template:
+                    spec:
+                      containers:
+                      - env:
+                        - {name: S3_ENDPOINT, value: "\(servers.moto)"}
+                        - {name: AWS_ACCESS_KEY_ID, value: AK}
+                        - {name: AWS_SECRET_ACCESS_KEY, value: SK}
+
+            """, to: config)
+        let env = environment()
+        let source = dir + "/broken"
+        mkdir(source, 0o755)
+        KubeTestSupport.write("FROM scratch\nCOPY weights-that-are-not-there.bin /\n", to: source + "/Dockerfile")
+        KubeTestSupport.write("name: train\npath: .\nentry_point: [sh, -c, \"true\"]\n", to: source + "/job.yaml")
+        let submitted = agent(env, "submit '\(source)/job.yaml'")
+        try #require(submitted.status == 0, "\(submitted.output)")
+        let run = agent(env, "--config '\(config)' run --once")
+        #expect(run.status == 1, "\(run.output)")
+        let job = try show(env, Self.firstLine(submitted.output))
+        #expect(job["status"]?.stringValue == "failed", "\(job.serialized)")
+        #expect(job["stage"]?.stringValue == "build")
+        let reason = job["reason"]?.stringValue ?? ""
+        #expect(reason.contains("the kaniko build failed") && reason.contains("weights-that-are-not-there.bin"), "\(reason)")
+        let left = servers.harness.kubectl("get jobs,pods,secrets -n \(namespace)")
+        #expect(left.output.contains("No resources found"), "\(left.output)")
+    }
 }

@@ -317,6 +317,42 @@ import Glibc
         try f.expectCleanedUp()
     }
 
+    @Test func theWaitSurvivesAnExpiredResourceVersion() throws {
+        let f = try Fixture()
+        f.servers.harness.control("POST", "/_harness/behaviours", #"{"image": "kaniko-410", "exitCode": 0, "log": "Pushed x@sha256:\#(String(repeating: "e", count: 64))\n", "seconds": 3}"#)
+        let builder = try Self.builder(f.config(["kaniko-image": "registry.invalid/kaniko-410:1"]), settings: f.settings)
+        let outcome = Mutex<Result<JSONValue, PluginCallError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let request = f.request(jobID: "q-410", contextURI: "s3://contexts/none.tar.gz", tag: "x")
+        DispatchQueue.global().async {
+            let r = Result { () throws(PluginCallError) in try builder.call("build", request: request, onLog: { _, _ in }) }
+            outcome.withLock { $0 = r }
+            done.signal()
+        }
+        var created = false
+        for _ in 0..<100 where !created {
+            KubeTestSupport.sleep(0.1)
+            created = (try? f.client.list(.jobs, namespace: f.namespace).items.count) == 1
+        }
+        #expect(created)
+        KubeTestSupport.sleep(0.5)
+        // The harness forgets its watch history: the builder's open watch gets an ERROR 410 and must re-list.
+        f.servers.harness.control("POST", "/_harness/compact")
+        let compactedAt = KubeClock.now()
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        print("build finished \(Int((KubeClock.now() - compactedAt) * 1000)) ms after the compaction")
+        let result = outcome.withLock { $0 }
+        guard case .success(let value)? = result else { Issue.record("the build failed: \(String(describing: result))"); return }
+        #expect(value["digest"]?.stringValue == "sha256:" + String(repeating: "e", count: 64))
+        let requests = (try? JSONValue(parsing: f.servers.harness.control("GET", "/_harness/requests")))?["requests"]?.arrayValue ?? []
+        let lists = requests.filter {
+            let path = $0["path"]?.stringValue ?? ""
+            return $0["method"]?.stringValue == "GET" && path.hasPrefix("/apis/batch/v1/namespaces/\(f.namespace)/jobs?") && !path.contains("watch=")
+        }
+        #expect(lists.count >= 2, "no re-list after the 410: \(lists)")
+        try f.expectCleanedUp()
+    }
+
     @Test func verifyPassesWithServerSideDryRunsAndCreatesNothing() throws {
         let f = try Fixture()
         let builder = try Self.builder(f.config(), settings: f.settings)
