@@ -353,6 +353,20 @@ import Glibc
         try f.expectCleanedUp()
     }
 
+    @Test func thePodLogIsStreamedWhileKanikoRuns() throws {
+        let f = try Fixture()
+        f.servers.harness.control("POST", "/_harness/behaviours", #"{"image": "kaniko-live", "exitCode": 0, "log": "layer 1 of 2\n", "seconds": 3}"#)
+        let builder = try Self.builder(f.config(["kaniko-image": "registry.invalid/kaniko-live:1"]), settings: f.settings)
+        let seen = Mutex<[(line: String, at: Double)]>([])
+        _ = try builder.call("build", request: f.request(jobID: "q-live", contextURI: "s3://contexts/none.tar.gz", tag: "x"),
+                             onLog: { _, line in seen.withLock { $0.append((line, KubeClock.now())) } })
+        let returned = KubeClock.now()
+        let lines = seen.withLock { $0 }.filter { $0.line == "layer 1 of 2" }
+        #expect(lines.count == 1, "streamed and copied again? \(lines)")
+        if let first = lines.first { #expect(returned - first.at > 2, "the line arrived only \(returned - first.at) s before the end") }
+        try f.expectCleanedUp()
+    }
+
     @Test func verifyPassesWithServerSideDryRunsAndCreatesNothing() throws {
         let f = try Fixture()
         let builder = try Self.builder(f.config(), settings: f.settings)

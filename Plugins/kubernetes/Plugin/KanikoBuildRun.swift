@@ -4,7 +4,7 @@ import Glibc
 import KubeCore
 import LaunchAgentPluginKit
 
-/// One `builder.build`: Job (+ push Secret) created, waited for, logs copied, everything deleted again.
+/// One `builder.build`: Job (+ push Secret) created, its pod's log streamed, waited for, everything deleted again.
 ///
 /// Order: the Job first, then the Secret with an ownerReference to it (so deleting the Job — by us, or by
 /// its ttlSecondsAfterFinished if the agent died — takes the Secret along; until the Secret exists the pod
@@ -72,9 +72,14 @@ struct KanikoBuildRun {
         }
         call.progress(0.1, "kaniko Job created")
 
+        let jobUID = job["metadata", "uid"]?.stringValue
+        let followed = try jobUID.flatMap { uid in
+            try KanikoLogFollower(client: client, call: call, namespace: namespace, jobName: jobName, jobUID: uid,
+                                  deadlineSeconds: settings.deadlineSeconds).run()
+        }
         let outcome = try KanikoJobWatch(client: client, call: call, namespace: namespace, name: jobName,
                                          deadlineSeconds: settings.deadlineSeconds).wait()
-        let log = copyLogs(client, namespace: namespace, jobUID: job["metadata", "uid"]?.stringValue)
+        let log = copyLogs(client, namespace: namespace, jobUID: jobUID, followed: followed)
         switch outcome {
         case .succeeded:
             call.progress(1, "pushed")
@@ -125,19 +130,24 @@ struct KanikoBuildRun {
         }
     }
 
-    /// Copies the build pod's log into the job log; returns its text and the pod's state when it did not succeed.
-    private func copyLogs(_ client: KubeClient, namespace: String, jobUID: String?) -> (text: String, podState: String?) {
-        guard let jobUID else { return ("", nil) }
+    /// The build pod's log, copied into the job log unless it was streamed already (``KanikoLogFollower``);
+    /// returns its text and the pod's state when it did not succeed.
+    private func copyLogs(_ client: KubeClient, namespace: String, jobUID: String?,
+                          followed: (pod: String, lines: [String])?) -> (text: String, podState: String?) {
+        guard let jobUID else { return (followed?.lines.joined(separator: "\n") ?? "", nil) }
         let pods: [KubeJSON]
         do {
             pods = try client.list(.pods, namespace: namespace, labelSelector: "controller-uid=\(jobUID)").items
         } catch {
             call.log("could not list the build's pods to copy their log: \(error.message)", level: .warning)
-            return ("", nil)
+            return (followed?.lines.joined(separator: "\n") ?? "", nil)
         }
         // The newest pod is the one that decided the Job's outcome.
         guard let pod = pods.max(by: { ($0["metadata", "creationTimestamp"]?.stringValue ?? "") < ($1["metadata", "creationTimestamp"]?.stringValue ?? "") }),
-              let podName = pod["metadata", "name"]?.stringValue else { return ("", nil) }
+              let podName = pod["metadata", "name"]?.stringValue else { return (followed?.lines.joined(separator: "\n") ?? "", nil) }
+        if let followed, followed.pod == podName {
+            return (followed.lines.joined(separator: "\n"), Self.podState(pod))
+        }
         var lines: [String] = []
         do {
             try client.logs(pod: podName, namespace: namespace) { line in
