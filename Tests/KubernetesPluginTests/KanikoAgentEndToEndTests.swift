@@ -145,7 +145,7 @@ import Glibc
             """, to: config)
         let r = agent(environment(), "--config '\(config)' config validate")
         #expect(r.status == 2, "\(r.output)")
-        #expect(r.output.contains("\(config):12:15: error: builder 'kaniko': kaniko args must be in '--flag=value' form (e.g. \"--cache=false\"), not '--cache'"), "\(r.output)")
+        #expect(r.output.contains("\(config):12:15: error: builder 'kaniko': container args must be in '--flag=value' form (e.g. \"--cache=false\"), not '--cache'"), "\(r.output)")
     }
 
     /// A Dockerfile that cannot build: the job fails at stage build, with the pod's log tail in its reason.
@@ -183,7 +183,7 @@ import Glibc
         #expect(job["status"]?.stringValue == "failed", "\(job.serialized)")
         #expect(job["stage"]?.stringValue == "build")
         let reason = job["reason"]?.stringValue ?? ""
-        #expect(reason.contains("the kaniko build failed") && reason.contains("weights-that-are-not-there.bin"), "\(reason)")
+        #expect(reason.contains("the build failed") && reason.contains("weights-that-are-not-there.bin"), "\(reason)")
         let left = servers.harness.kubectl("get jobs,pods,secrets -n \(namespace)")
         #expect(left.output.contains("No resources found"), "\(left.output)")
     }

@@ -227,7 +227,7 @@ import Glibc
         let builder = try Self.builder(f.config(), settings: f.settings)
         if let error = Self.failure("a broken Dockerfile built", { () throws(PluginCallError) in try builder.call("build", request: f.request(jobID: "q-bad", contextURI: uri, tag: "bad"), onLog: { _, _ in }) }) {
             #expect(error.status == -7, "\(error)")
-            #expect(error.message.contains("the kaniko build failed (Job \(f.namespace)/launch-build-q-bad"), "\(error.message)")
+            #expect(error.message.contains("the build failed (Job \(f.namespace)/launch-build-q-bad"), "\(error.message)")
             #expect(error.message.contains("last lines of its log") && error.message.contains("missing.txt"), "\(error.message)")
         }
         try f.expectCleanedUp()

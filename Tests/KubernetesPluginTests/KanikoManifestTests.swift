@@ -61,7 +61,7 @@ import Testing
     @Test func anArgNotInKeyValueFormIsAConfigErrorAtItsIndex() {
         let config: KubeJSON = ["spec": ["template": ["spec": ["containers": [["args": ["--cache=false", "--verbosity"]]]]]]]
         #expect(throws: KanikoConfigError(
-            "kaniko args must be in '--flag=value' form (e.g. \"--cache=false\"), not '--verbosity'",
+            "container args must be in '--flag=value' form (e.g. \"--cache=false\"), not '--verbosity'",
             pointer: "/config/kaniko-config/spec/template/spec/containers/0/args/1")) { try KanikoJobConfig(config) }
         let notString: KubeJSON = ["spec": ["template": ["spec": ["containers": [["args": [3]]]]]]]
         #expect { try KanikoJobConfig(notString) } throws: {

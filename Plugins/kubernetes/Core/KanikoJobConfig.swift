@@ -77,7 +77,7 @@ public struct KanikoJobConfig: Sendable, Equatable {
                 throw check.error("'containers' must be a list with one container", at: podPath + ["containers"])
             }
             if list.count > 1 {
-                throw check.error("kaniko builds run one container; 'containers' has \(list.count) (put extra work in initContainers)",
+                throw check.error("a build runs one container; 'containers' has \(list.count) (put extra work in initContainers)",
                                   at: podPath + ["containers", "1"])
             }
             if let container = list.first {
@@ -100,10 +100,10 @@ public struct KanikoJobConfig: Sendable, Equatable {
         for (index, item) in list.enumerated() {
             let at = path + [String(index)]
             guard let text = item.stringValue else {
-                throw check.error("kaniko args must be strings in '--flag=value' form (e.g. \"--cache=false\"), not \(item.typeDescription)", at: at)
+                throw check.error("container args must be strings in '--flag=value' form (e.g. \"--cache=false\"), not \(item.typeDescription)", at: at)
             }
             guard let split = splitFlag(text) else {
-                throw check.error("kaniko args must be in '--flag=value' form (e.g. \"--cache=false\"), not '\(text)'", at: at)
+                throw check.error("container args must be in '--flag=value' form (e.g. \"--cache=false\"), not '\(text)'", at: at)
             }
             let flag = shortFlags[split.flag] ?? split.flag
             if agentOwnedFlags.contains(flag) {

@@ -24,7 +24,7 @@ struct KanikoBuildRun {
 
     func run() throws -> BuildResult {
         guard request.platforms.count <= 1 else {
-            throw PluginError(.invalidArgument, "kaniko builds one platform per run, and the build asks for \(request.platforms.count) (\(request.platforms.joined(separator: ", "))); set builder.platform to one, or use a builder that makes multi-platform images")
+            throw PluginError(.invalidArgument, "the executor builds one platform per run, and the build asks for \(request.platforms.count) (\(request.platforms.joined(separator: ", "))); set builder.platform to one, or use a builder that makes multi-platform images")
         }
         let client = try builder.client(call)
         var settings = builder.settings
@@ -52,14 +52,19 @@ struct KanikoBuildRun {
                                 hintEnv: Self.strings(hints?["env"]), hintLabels: Self.strings(hints?["labels"]))
         let manifest = KanikoManifest.job(name: jobName, settings: settings, build: build)
 
-        call.log("creating kaniko Job \(namespace)/\(jobName) (\(settings.image)) for \(request.image)")
-        let job = try kube("create the kaniko Job") { () throws(KubeError) in
+        call.log("creating build Job \(namespace)/\(jobName) (\(settings.image)) for \(request.image)")
+        let job = try kube("create the build Job") { () throws(KubeError) in
             try createReplacing(client, .jobs, name: jobName, namespace: namespace, manifest)
         }
         created.job = jobName
         if let auth = request.registryAuth, let secretName {
             var secret = KanikoManifest.dockerConfigSecret(name: secretName, namespace: namespace, jobID: request.jobID,
                                                           server: auth.server, username: auth.username, password: auth.password)
+            // The encoded forms carry the password too: should a server message quote them, the host redacts them.
+            if let secrets = try? builder.host.secrets() {
+                secrets.register(KanikoNames.base64(Array("\(auth.username):\(auth.password)".utf8)))
+                if let data = secret["data", ".dockerconfigjson"]?.stringValue { secrets.register(data) }
+            }
             if let uid = job["metadata", "uid"]?.stringValue {
                 var metadata = secret["metadata"] ?? [:]
                 metadata["ownerReferences"] = [["apiVersion": "batch/v1", "kind": "Job", "name": .string(jobName), "uid": .string(uid)]]
@@ -88,14 +93,14 @@ struct KanikoBuildRun {
             let tail = KanikoNames.tail(log.text).joined(separator: "\n")
             let why = [reason, message].compactMap { $0 }.joined(separator: ": ")
             if reason == "DeadlineExceeded" {
-                throw PluginError(.timeout, "the kaniko build did not finish within \(settings.deadlineSeconds) s (Job \(namespace)/\(jobName): \(why))\(log.podState.map { "; pod: \($0)" } ?? ""); raise build-timeout or look at the build log\(tail.isEmpty ? "" : ":\n\(tail)")")
+                throw PluginError(.timeout, "the build did not finish within \(settings.deadlineSeconds) s (Job \(namespace)/\(jobName): \(why))\(log.podState.map { "; pod: \($0)" } ?? ""); raise build-timeout or look at the build log\(tail.isEmpty ? "" : ":\n\(tail)")")
             }
-            throw PluginError(.io, "the kaniko build failed (Job \(namespace)/\(jobName)\(why.isEmpty ? "" : ": \(why)"))\(log.podState.map { "; pod: \($0)" } ?? "")\(tail.isEmpty ? "; the pod left no log" : "; last lines of its log:\n\(tail)")",
+            throw PluginError(.io, "the build failed (Job \(namespace)/\(jobName)\(why.isEmpty ? "" : ": \(why)"))\(log.podState.map { "; pod: \($0)" } ?? "")\(tail.isEmpty ? "; the pod left no log" : "; last lines of its log:\n\(tail)")",
                               retryable: false)
         case .timedOut:
-            throw PluginError(.timeout, "the kaniko Job \(namespace)/\(jobName) did not finish within \(settings.deadlineSeconds) s plus a minute\(log.podState.map { " (pod: \($0))" } ?? ""); raise build-timeout or check the cluster's capacity")
+            throw PluginError(.timeout, "the build Job \(namespace)/\(jobName) did not finish within \(settings.deadlineSeconds) s plus a minute\(log.podState.map { " (pod: \($0))" } ?? ""); raise build-timeout or check the cluster's capacity")
         case .deleted:
-            throw PluginError(.io, "the kaniko Job \(namespace)/\(jobName) was deleted by someone else while it built", retryable: true)
+            throw PluginError(.io, "the build Job \(namespace)/\(jobName) was deleted by someone else while it built", retryable: true)
         }
     }
 
@@ -183,7 +188,7 @@ struct KanikoBuildRun {
             guard let client = try? builder.client(cleanupCall) else { return }
             if let job = created.job {
                 do { try client.delete(.jobs, job, namespace: namespace, propagationPolicy: .background) } catch {
-                    cleanupCall.log("could not delete the kaniko Job \(namespace)/\(job): \(error); delete it by hand (kubectl delete job -n \(namespace) \(job))", level: .warning)
+                    cleanupCall.log("could not delete the build Job \(namespace)/\(job): \(error); delete it by hand (kubectl delete job -n \(namespace) \(job))", level: .warning)
                 }
             }
             if let secret = created.secret {

@@ -51,11 +51,11 @@ struct KanikoBuilder: Builder {
             throw config.error("set either builder.build-context-store or 'context-pvc', not both", at: "context-pvc")
         }
         if store == nil, pvc == nil {
-            throw config.error("kaniko reads the build context from outside the agent: set builder.build-context-store (s3://…, gs://…, https://<account>.blob.core.windows.net/<container>) or 'context-pvc' (claim, agent-mount-path)",
+            throw config.error("the executor reads the build context inside the cluster, not from the agent's disk: set builder.build-context-store (s3://…, gs://…, https://<account>.blob.core.windows.net/<container>) or 'context-pvc' (claim, agent-mount-path)",
                                at: nil)
         }
         if context.settings.platforms.count > 1 {
-            throw PluginError(.config, "kaniko builds one platform per run, and builder.platform lists \(context.settings.platforms.count) (\(context.settings.platforms.joined(separator: ", "))); choose one",
+            throw PluginError(.config, "the executor builds one platform per run, and builder.platform lists \(context.settings.platforms.count) (\(context.settings.platforms.joined(separator: ", "))); choose one",
                               pointer: context.settings.pointer(to: "platform"))
         }
         self.namespace = namespace ?? jobConfig.namespace
@@ -83,7 +83,7 @@ struct KanikoBuilder: Builder {
             if destination.contains(".dkr.ecr.") { cloud = .aws }
             else if destination.contains("-docker.pkg.dev") || destination.contains("gcr.io") { cloud = .gcp }
             else {
-                throw config.error("'secret-name' holds AWS or GCP credentials for kaniko; with neither environment.type aws/gcp nor an ECR/Artifact Registry destination, use kaniko-config (env/volumes) instead",
+                throw config.error("'secret-name' holds AWS or GCP credentials for the executor; with neither environment.type aws/gcp nor an ECR/Artifact Registry destination, use kaniko-config (env/volumes) instead",
                                    at: "secret-name")
             }
         }

@@ -48,7 +48,7 @@ struct KanikoJobWatch {
             if call.isCancelled { throw PluginError(.cancelled, "the build was cancelled") }
             return .timedOut
         } catch let error as KubeError {
-            throw KanikoBuildRun.pluginError(error, doing: "watch the kaniko Job \(namespace)/\(name)")
+            throw KanikoBuildRun.pluginError(error, doing: "watch the build Job \(namespace)/\(name)")
         }
         return outcome ?? .timedOut
     }
