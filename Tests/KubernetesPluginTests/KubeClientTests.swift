@@ -220,6 +220,27 @@ import Glibc
             }
         }
         #expect(lines == ["one", "two", "three"])
+
+        // Bounded follows that resume from an offset hand out every line once.
+        _ = try client.create(.pods, namespace: ns, ["metadata": ["name": "slow"], "spec": [
+            "restartPolicy": "Never",
+            "containers": [["name": "main", "image": "busybox", "command": ["/bin/sh", "-c", "echo a; sleep 1.2; echo b; sleep 1.2; echo c"]]],
+        ]])
+        var resumed: [String] = []
+        var offset = 0
+        var requests = 0
+        while requests < 40 {
+            requests += 1
+            do {
+                let step = try client.followLogs(pod: "slow", namespace: ns, from: offset, timeoutMilliseconds: 700) { resumed.append($0) }
+                offset = step.offset
+                if step.ended { break }
+            } catch let error as KubeError where error.kind == .invalid {
+                KubeTestSupport.sleep(0.1)
+            }
+        }
+        #expect(resumed == ["a", "b", "c"])
+        #expect(requests >= 3, "the follow timed out and resumed")
         #expect { try client.logs(pod: "missing", namespace: ns) { _ in } } throws: { ($0 as? KubeError)?.kind == .notFound }
     }
 }

@@ -72,7 +72,16 @@ enum RunnerProbe {
             let i = Int(step["handle"]?.intValue ?? 0)
             let handle: JSONValue = i < results.count ? (results[i]["result"]?["handle"] ?? .null) : .null
             var entry: [String: JSONValue] = [:]
-            let outcome = Result { () throws -> JSONValue in try Self.perform(step, runner: runner, handle: handle, onLog: onLog) }
+            var resolved = step
+            if let indexes = step["handles"]?.arrayValue {
+                var members = step.objectValue ?? [:]
+                members["handles"] = .array(indexes.map { idx in
+                    let k = Int(idx.intValue ?? 0)
+                    return k < results.count ? (results[k]["result"]?["handle"] ?? .null) : .null
+                })
+                resolved = .object(members)
+            }
+            let outcome = Result { () throws -> JSONValue in try Self.perform(resolved, runner: runner, handle: handle, onLog: onLog) }
             switch outcome {
             case .success(let value): entry["result"] = value
             case .failure(let error):
@@ -111,6 +120,25 @@ enum RunnerProbe {
             defer { helper?.join() }
             return try runner.call("watch", request: .object(["handle": h]), timeoutSeconds: 120,
                                    cancellation: cancellation, onLog: onLog)
+        case "watch_both":
+            // Two watches at once on one instance (the runner is registered concurrent).
+            let handles = step["handles"]?.arrayValue ?? []
+            let outcomes = Mutex<[Int: JSONValue]>([:])
+            let threads = handles.enumerated().map { i, handle in
+                Thread {
+                    let r = Result { () throws -> JSONValue in
+                        try runner.call("watch", request: .object(["handle": handle]), timeoutSeconds: 120, onLog: onLog)
+                    }
+                    let value: JSONValue
+                    switch r {
+                    case .success(let v): value = v
+                    case .failure(let e): value = .object(["error": .string("\(e)")])
+                    }
+                    outcomes.withLock { $0[i] = value }
+                }
+            }
+            threads.forEach { $0.join() }
+            return .object(["outcomes": .array(outcomes.withLock { o in (0..<handles.count).map { o[$0] ?? .null } })])
         case "cancel":
             return try runner.call("cancel", request: .object(["handle": h]), onLog: onLog)
         case "verify":

@@ -87,6 +87,7 @@ final class CurlTransport: KubeTransport, @unchecked Sendable {
         } catch {
             if let thrown { throw thrown }
             if error.category == .cancelled { throw KubeError(.cancelled, "cancelled") }
+            if error.category == .timeout { throw KubeError(.io, error.message, reason: KubeError.timeoutReason, retryable: true) }
             throw KubeError(.io, error.message, retryable: error.isRetryable)
         }
     }

@@ -96,6 +96,12 @@ public final class KubeClient: Sendable {
                  contentType: "application/merge-patch+json")
     }
 
+    /// Applies a JSON merge patch to one object's `status` subresource (what controllers write).
+    public func patchStatus(_ resource: KubeResource, _ name: String, namespace: String?, mergePatch: KubeJSON) throws(KubeError) -> KubeJSON {
+        try json(verb: "patch", resource, namespace: namespace, name: name, method: "PATCH", body: mergePatch,
+                 contentType: "application/merge-patch+json", subresource: "status")
+    }
+
     /// Deletes one object with `propagationPolicy` (Background by default, so a Job's pods go too).
     /// Returns false when it did not exist (already deleted): deleting is idempotent.
     @discardableResult

@@ -75,6 +75,10 @@ public struct KubeError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var description: String { message }
 
+    /// The ``reason`` a ``KubeTransport`` sets on an `.io` error when the request's own timeout passed (so a
+    /// bounded follow can tell "time is up" from a broken connection).
+    public static let timeoutReason = "Timeout"
+
     /// The error for a non-2xx response to `verb` on `resource`: decodes the Status body (`reason`, `message`,
     /// `details.causes`) and writes a message that says what was denied or wrong and what to do.
     public static func fromResponse(status: Int, body: [UInt8], verb: String, resource: String,

@@ -61,8 +61,8 @@ public struct KubeHTTPHead: Sendable {
 /// (Plugins/kubernetes/Plugin/HostTransport.swift), tests with AgentCore's HTTPClient.
 ///
 /// `send` returns once the whole response has been handed to `onBody` chunk by chunk (on the calling
-/// thread), whatever its status; it throws only when there was no response (``KubeError`` kinds `.io`,
-/// `.cancelled`), or rethrows what `onHead`/`onBody` threw (which must stop the transfer at once).
+/// thread), whatever its status; it throws only when there was no response (``KubeError`` kinds `.io`
+/// — with reason ``KubeError/timeoutReason`` when the request's timeout passed — or `.cancelled`), or rethrows what `onHead`/`onBody` threw (which must stop the transfer at once).
 ///
 /// `onHead` is called once, before the first body chunk when the transport knows the status by then, or
 /// else just before `send` returns (the kit's HTTP wrapper does not expose the head early); KubeCore's

@@ -151,6 +151,68 @@ extension KubeClient {
     }
 }
 
+extension KubeClient {
+    /// Follows a pod's log from byte `offset` for at most `timeoutMilliseconds`, handing out complete lines.
+    /// Returns the offset after the last complete line and whether the log ended (the container stopped);
+    /// `ended == false` means the time ran out first — call again with the returned offset to go on.
+    ///
+    /// This is how a caller keeps control while a container is quiet (a `follow` request blocks without
+    /// data, and may even outlive its container when a node is lost): a fresh request re-reads the log from
+    /// its start, and the first `offset` bytes are skipped, so no line is handed out twice. A container's log
+    /// only grows, so this holds for one container instance (kubelet log rotation aside).
+    public func followLogs(pod: String, namespace: String?, container: String? = nil, from offset: Int,
+                           timeoutMilliseconds: Int, onLine: (String) throws -> Void) throws -> (offset: Int, ended: Bool) {
+        let ns = namespace ?? defaultNamespace
+        var query: [(String, String)] = [("follow", "true")]
+        if let container { query.append(("container", container)) }
+        var position = 0
+        var consumed = offset
+        var pending: [UInt8] = []
+        var status = 0
+        var errorBody: [UInt8] = []
+        var ended = true
+        do {
+            status = try send(method: "GET", path: KubeResource.pods.path(namespace: ns, name: pod, subresource: "log"), query: query,
+                              body: nil, contentType: nil, timeoutMilliseconds: timeoutMilliseconds,
+                              describe: ("get", "pods/log", ns, pod), onHead: { head in status = head.status }) { chunk in
+                if status != 0 && !(200..<300).contains(status) { errorBody.append(contentsOf: chunk); return }
+                for byte in chunk {
+                    position += 1
+                    if position <= offset { continue }
+                    if byte == 10 {
+                        if pending.last == 13 { pending.removeLast() }
+                        let line = String(decoding: pending, as: UTF8.self)
+                        pending.removeAll(keepingCapacity: true)
+                        consumed = position
+                        try onLine(line)
+                    } else {
+                        pending.append(byte)
+                    }
+                }
+            }
+        } catch let error as KubeError where error.kind == .io && error.reason == KubeError.timeoutReason {
+            ended = false
+        }
+        if ended {
+            if status == 0 || !(200..<300).contains(status) {
+                var body = errorBody
+                if body.isEmpty { body = pending }
+                throw KubeError.fromResponse(status: status, body: body, verb: "get", resource: "pods/log", namespace: ns, name: pod)
+            }
+            // A Status body arriving before the head (transports that report the head late) is an error too.
+            if consumed == offset, pending.first == UInt8(ascii: "{"), let j = try? KubeJSON(parsing: pending),
+               j["kind"]?.stringValue == "Status", let code = j["code"]?.intValue, code >= 400 {
+                throw KubeError.fromResponse(status: code, body: pending, verb: "get", resource: "pods/log", namespace: ns, name: pod)
+            }
+            if !pending.isEmpty {
+                consumed = position
+                try onLine(String(decoding: pending, as: UTF8.self))
+            }
+        }
+        return (consumed, ended)
+    }
+}
+
 /// Thrown inside a stream handler to end the transfer on purpose.
 struct StopStream: Error {}
 

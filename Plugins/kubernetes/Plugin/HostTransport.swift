@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Limits of the host service today (launch-agent.http/1 has no per-request CA or client certificate): a
 /// cluster CA from the kubeconfig/in-cluster files cannot be handed over, so the server is verified against
-/// the agent's CA bundle (`SSL_CERT_FILE`/`CURL_CA_BUNDLE`, else the system store) — still verified, never
+/// the agent's CA bundle (`CURL_CA_BUNDLE`, else `SSL_CERT_FILE`, else the system store) — still verified, never
 /// skipped — and a TLS failure says to add the cluster CA there. Client certificates are refused up front.
 struct HostTransport: KubeTransport {
     let http: HTTPService
@@ -34,11 +34,11 @@ struct HostTransport: KubeTransport {
         } catch let error as PluginError {
             switch error.code {
             case .cancelled: throw KubeError(.cancelled, "cancelled")
-            case .timeout: throw KubeError(.io, error.message, retryable: true)
+            case .timeout: throw KubeError(.io, error.message, reason: KubeError.timeoutReason, retryable: true)
             default:
                 var message = error.message
                 if request.tls.caPEM != nil, !error.retryable, message.lowercased().contains("certificate") || message.lowercased().contains("ssl") {
-                    message += " (the cluster CA of \(source) cannot be passed to the agent's HTTP service yet: add it to the bundle named by SSL_CERT_FILE)"
+                    message += " (the cluster CA of \(source) cannot be passed to the agent's HTTP service yet: add it to the CA bundle the agent uses, CURL_CA_BUNDLE or else SSL_CERT_FILE)"
                 }
                 throw KubeError(.io, message, retryable: error.retryable)
             }

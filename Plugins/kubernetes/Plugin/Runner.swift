@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Config (all optional): `kubeconfig` (a file; default KUBECONFIG, ~/.kube/config, then in-cluster),
 /// `context`, `namespace` (when the job names none; default the context's), `secure` (default true: refuse
-/// pods that reach into the node). Thread-safe (`concurrent: true`): every operation builds its own
+/// pods that reach into the node; W&B's top-level `secure_mode: true` forces it). Thread-safe (`concurrent: true`): every operation builds its own
 /// request state; the shared parts (connection, cancelled set) are locked.
 final class KubernetesRunner: Runner, Sendable {
     let connection: KubeConnection
@@ -21,8 +21,15 @@ final class KubernetesRunner: Runner, Sendable {
         let kubeconfig: String? = try config.optional("kubeconfig")
         let kubeContext: String? = try config.optional("context")
         namespace = try config.optional("namespace")
-        secure = try config.optional("secure", default: true)
+        let configured: Bool? = try config.optional("secure")
         try config.rejectUnknownKeys()
+        // W&B's `secure_mode: true` (settings) forces it on; the runner's own `secure` defaults to on as well.
+        let secureMode = context.document["settings"]?["secure_mode"]?.boolValue == true
+        if secureMode && configured == false {
+            throw PluginError(.config, "secure: false contradicts secure_mode: true in this config; remove one of them",
+                              pointer: config.pointer(to: "secure"))
+        }
+        secure = secureMode || (configured ?? true)
         connection = KubeConnection(host: context.host, kubeconfig: kubeconfig, context: kubeContext)
     }
 
@@ -61,7 +68,16 @@ final class KubernetesRunner: Runner, Sendable {
         for secret in planned.secrets {
             let _: KubeJSON? = try Self.kube { try client.create(.secrets, namespace: planned.namespace, secret) } ifExists: { nil }
         }
-        let made: KubeJSON? = try Self.kube { try client.create(.jobs, namespace: planned.namespace, planned.job) } ifExists: { nil }
+        let made: KubeJSON?
+        do {
+            made = try Self.kube { try client.create(.jobs, namespace: planned.namespace, planned.job) } ifExists: { nil }
+        } catch {
+            // The Job was refused (422 from the submitter's spec, 403): the Secrets made for it must not stay.
+            for secret in planned.secrets {
+                if let name = secret["metadata", "name"]?.stringValue { _ = try? client.delete(.secrets, name, namespace: planned.namespace) }
+            }
+            throw error
+        }
         guard let created = made else {
             // Created meanwhile by another launch of the same job ID (or taken by another job's Job).
             guard let existing = try findJob(client, planned, jobID: request.jobID) else {
@@ -103,10 +119,23 @@ final class KubernetesRunner: Runner, Sendable {
         return job
     }
 
+    /// `{"namespace", "job", "uid", "secrets": [names]}`: the Secret names (never their values) so cleanup
+    /// deletes exactly what was made.
+    /// The names come from the Job itself (what its pods reference), so an adopted Job's handle is right too.
     func handle(_ job: KubeJSON, _ planned: RunnerJob) -> JSONValue {
-        var h: JSONValue = ["namespace": .string(planned.namespace), "job": .string(planned.name)]
-        if let uid = job["metadata", "uid"]?.stringValue { h = ["namespace": .string(planned.namespace), "job": .string(planned.name), "uid": .string(uid)] }
-        return h
+        let ours = [planned.name.prefix(57) + "-env", planned.name.prefix(56) + "-pull"].map(String.init)
+        let pod = job["spec", "template", "spec"]
+        var referenced = (pod?["imagePullSecrets"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        for container in pod?["containers"]?.arrayValue ?? [] {
+            for env in container["env"]?.arrayValue ?? [] {
+                if let name = env["valueFrom", "secretKeyRef", "name"]?.stringValue { referenced.append(name) }
+            }
+        }
+        let secrets = ours.filter { referenced.contains($0) }
+        var members: [String: JSONValue] = ["namespace": .string(planned.namespace), "job": .string(planned.name),
+                                            "secrets": .array(secrets.map { .string($0) })]
+        if let uid = job["metadata", "uid"]?.stringValue { members["uid"] = .string(uid) }
+        return .object(members)
     }
 
     // MARK: cancel
@@ -128,17 +157,20 @@ final class KubernetesRunner: Runner, Sendable {
 
     /// Deletes the Secrets a launch created for this Job (their ownerReference would too, later).
     func deleteSecrets(_ client: KubeClient, _ handle: RunnerHandle) throws {
-        for name in [handle.job.prefix(57) + "-env", handle.job.prefix(56) + "-pull"] {
-            _ = try Self.kube { try client.delete(.secrets, String(name), namespace: handle.namespace) }
+        let names = handle.secrets ?? [handle.job.prefix(57) + "-env", handle.job.prefix(56) + "-pull"].map(String.init)
+        for name in names {
+            _ = try Self.kube { try client.delete(.secrets, name, namespace: handle.namespace) }
         }
     }
 }
 
-/// What `launch` returned: `{"namespace", "job", "uid"?}`.
+/// What `launch` returned: `{"namespace", "job", "uid"?, "secrets"?}`.
 struct RunnerHandle {
     var namespace: String
     var job: String
     var uid: String?
+    /// The Secrets the launch made; nil for a handle without the list (then both possible names are tried).
+    var secrets: [String]?
 
     init(_ json: JSONValue) throws {
         guard let ns = json["namespace"]?.stringValue, let job = json["job"]?.stringValue, !ns.isEmpty, !job.isEmpty else {
@@ -147,6 +179,7 @@ struct RunnerHandle {
         namespace = ns
         self.job = job
         uid = json["uid"]?.stringValue
+        secrets = json["secrets"]?.arrayValue?.compactMap(\.stringValue)
     }
 
     var key: String { "\(namespace)/\(job)" }

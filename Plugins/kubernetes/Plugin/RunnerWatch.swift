@@ -41,7 +41,7 @@ extension KubernetesRunner {
                         call.progress(nil, "running")
                         call.log(state, level: .debug)
                     }
-                    if try followLog(client, pod: name, namespace: handle.namespace, call: call) {
+                    if try followLog(client, pod: name, namespace: handle.namespace, jobName: handle.job, call: call) {
                         followed.insert(name)
                         progressed = true
                     }
@@ -75,13 +75,34 @@ extension KubernetesRunner {
         }
     }
 
-    /// Follows one pod's log to its end. False when the container has not started yet (400), so it is tried
+    /// Follows one pod's log to its end, in bounded requests (10 s) so that a quiet or stuck stream cannot
+    /// hide the Job ending or being deleted. False when the container has not started yet (400), so it is tried
     /// again; a pod deleted meanwhile counts as done.
-    func followLog(_ client: KubeClient, pod: String, namespace: String, call: Call) throws -> Bool {
+    func followLog(_ client: KubeClient, pod: String, namespace: String, jobName: String, call: Call) throws -> Bool {
+        var offset = 0
         do {
-            try client.logs(pod: pod, namespace: namespace, follow: true) { call.log($0) }
-            return true
-        } catch let error as KubeError where error.kind == .invalid {
+            while true {
+                let step = try client.followLogs(pod: pod, namespace: namespace, from: offset, timeoutMilliseconds: 10_000) { call.log($0) }
+                offset = step.offset
+                if step.ended { return true }
+                try call.checkCancellation()
+                // Time is up with the stream still open: go on only while the pod can still write.
+                let current = try client.getIfExists(.jobs, jobName, namespace: namespace)
+                let podState = try client.list(.pods, namespace: namespace, fieldSelector: "metadata.name=\(pod)").items.first
+                let podDone = podState == nil || ["Succeeded", "Failed"].contains(podState?["status", "phase"]?.stringValue ?? "")
+                if current == nil || current.map({ Self.outcome($0, pods: []) != nil }) == true || podDone {
+                    if podState != nil {
+                        // The rest of what it wrote, without the part already copied.
+                        var seen = 0
+                        try client.logs(pod: pod, namespace: namespace) { line in
+                            seen += line.utf8.count + 1
+                            if seen > offset { call.log(line) }
+                        }
+                    }
+                    return true
+                }
+            }
+        } catch let error as KubeError where error.kind == .invalid && offset == 0 {
             return false
         } catch let error as KubeError where error.kind == .notFound {
             return true
