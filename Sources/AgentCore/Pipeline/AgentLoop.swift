@@ -40,7 +40,7 @@ public final class AgentLoop: Sendable {
                 start(record, reattach: false)
                 continue
             }
-            if once, running == 0, (try? runtime.queue.list())?.contains(where: { $0.status == .queued }) != true { break }
+            if once, running == 0, (try? runtime.queue.hasQueuedJobs()) != true { break }
             watcher.wait(timeoutMilliseconds: running > 0 ? 1_000 : 30_000)
         }
         // Wait for in-flight jobs: builds hand themselves back, watches return.

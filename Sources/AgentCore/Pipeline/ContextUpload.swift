@@ -34,15 +34,15 @@ struct ContextUpload {
         unlink(tar)
         let digest = "sha256:" + packed.sha256
         let store = try ComponentFactory.create(section, from: runtime.plugins)
-        let found = try store.call("exists", request: .object(["digest": .string(digest)]), timeoutSeconds: 120,
-                                   cancellation: cancellation)
+        let found = try store.callRetrying("exists", request: .object(["digest": .string(digest)]), timeoutSeconds: 120,
+                                           cancellation: cancellation, onLog: log.sink("build"))
         if found["exists"]?.boolValue == true, let uri = found["uri"]?.stringValue {
             log.write("build", "context \(digest) already in the store: \(uri)")
             return uri
         }
         log.write("build", "uploading context \(digest) (\(packed.size) bytes gzipped) with \(store.label)")
         let reported = Deciles()
-        let result = try store.call("upload", request: .object([
+        let result = try store.callRetrying("upload", request: .object([
             "path": .string(gz), "digest": .string(digest), "size": .int(Int64(packed.size)),
         ]), timeoutSeconds: 6 * 3600, cancellation: cancellation, onLog: log.sink("build"), onProgress: { fraction, _ in
             if let decile = reported.next(fraction) { log.write("build", "context upload \(decile * 10)%") }

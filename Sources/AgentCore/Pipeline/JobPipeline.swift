@@ -249,7 +249,7 @@ struct JobPipeline {
                 throw Failure(stage: .run, reason: "\(error)")
             }
             do {
-                let result = try runner.call("launch", request: .object(request), timeoutSeconds: 600, onLog: log.sink("run"))
+                let result = try runner.callRetrying("launch", request: .object(request), timeoutSeconds: 600, onLog: log.sink("run"))
                 handle = result["handle"] ?? .null
             } catch {
                 throw Failure(stage: .run, reason: error.description)
@@ -287,7 +287,8 @@ struct JobPipeline {
                 if !asked, (try? queue.show(id))?.cancelRequested == true {
                     asked = true
                     log.write("run", "cancel requested")
-                    _ = try? runtime.makeRunner(spec.resource).call("cancel", request: .object(["handle": handle]), timeoutSeconds: 120)
+                    _ = try? runtime.makeRunner(spec.resource).callRetrying("cancel", request: .object(["handle": handle]), timeoutSeconds: 120,
+                                                                            onLog: log.sink("run"))
                 }
                 var ts = timespec(tv_sec: 1, tv_nsec: 0)
                 nanosleep(&ts, nil)
@@ -295,8 +296,9 @@ struct JobPipeline {
         }
         defer { done.cancel() }
         do {
-            return try runner.call("watch", request: .object(["handle": handle]), timeoutSeconds: 365 * 24 * 3600,
-                                   cancellation: stopping, onLog: log.sink("run"))
+            // watch may be called again for the same handle: a dropped connection to the cluster is retried.
+            return try runner.callRetrying("watch", request: .object(["handle": handle]), attempts: 6, timeoutSeconds: 365 * 24 * 3600,
+                                           cancellation: stopping, onLog: log.sink("run"))
         } catch {
             if stopping.isCancelled { throw HandBack(reason: "the agent stopped while the job runs; the next agent re-attaches") }
             throw Failure(stage: .run, reason: error.description)

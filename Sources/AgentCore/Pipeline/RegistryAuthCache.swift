@@ -42,7 +42,7 @@ final class RegistryAuthCache: Sendable {
 
     private func ask(_ section: PluginSection, _ cancellation: CallCancellation?) throws -> (credentials: RegistryCredentials, refreshAfter: Date?) {
         let instance = try ComponentFactory.create(section, from: plugins)
-        let result = try instance.call("credentials", request: .object([:]), timeoutSeconds: 120, cancellation: cancellation)
+        let result = try instance.callRetrying("credentials", request: .object([:]), timeoutSeconds: 120, cancellation: cancellation)
         guard let username = result["username"]?.stringValue, let password = result["password"]?.stringValue,
               !username.isEmpty, !password.isEmpty else {
             throw PluginCallError(plugin: instance.pluginLabel, component: instance.label, operation: "credentials", kind: .garbage,

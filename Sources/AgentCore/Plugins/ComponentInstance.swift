@@ -22,6 +22,8 @@ public struct PluginCallError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// `details.pointer`, when the plugin pointed at a config value.
     public let pointer: String?
+    /// `details.retryable`: the plugin says repeating the operation may succeed.
+    public var retryable = false
 
     public var status: Int32 {
         switch kind {
@@ -163,10 +165,12 @@ public final class ComponentInstance: @unchecked Sendable {
         var message = reported?.message ?? ""
         if message.isEmpty { message = "failed with \(PluginStatus.name(status)) and no message" }
         var pointer: String?
+        var retryable = false
         if let details = reported?.details, !details.isEmpty, let json = try? JSONValue(parsing: details) {
             pointer = json["pointer"]?.stringValue
+            retryable = json["retryable"]?.boolValue ?? false
         }
         return PluginCallError(plugin: plugin, component: component, operation: operation, kind: .reported(status: status),
-                               message: Redactor.shared.redact(message), pointer: pointer)
+                               message: Redactor.shared.redact(message), pointer: pointer, retryable: retryable)
     }
 }

@@ -11,8 +11,16 @@ extension LocalQueue {
     /// until the job reaches a terminal status or `release` is called.
     public func claim(agentID: String) throws(QueueError) -> JobRecord? {
         try locked { () throws(QueueError) -> JobRecord? in
-            let waiting = try listing().records
-                .filter { $0.status == .queued && $0.claimedBy == nil && !$0.cancelRequested }
+            var waiting: [JobRecord] = []
+            for id in try indexedIDs() {
+                // A record that is gone, unreadable or no longer claimable leaves a stale entry: drop it.
+                guard let record = try? read(path: recordPath(id)), Self.isClaimable(record) else {
+                    StateFiles.remove(indexPath(id))
+                    continue
+                }
+                waiting.append(record)
+            }
+            waiting.sort { ($0.submittedAt, $0.id) < ($1.submittedAt, $1.id) }
             for candidate in waiting {
                 guard let lease = try FileLock(path: leasePath(candidate.id), wait: false) else { continue }
                 var record = candidate

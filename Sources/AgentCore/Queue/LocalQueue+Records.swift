@@ -95,7 +95,9 @@ extension LocalQueue {
         return record
     }
 
+    /// Replaces the record atomically and keeps the queued index in step. Call under the queue lock.
     func write(_ record: JobRecord) throws(QueueError) {
         try StateFiles.writeAtomically(Array((record.json.serialized + "\n").utf8), to: recordPath(record.id))
+        try syncIndex(record)
     }
 }

@@ -34,7 +34,9 @@ extension LocalQueue {
         try locked { () throws(QueueError) -> RecoveryReport in
             var report = RecoveryReport()
             report.removedTempFiles = try removeTempFiles()
-            for record in try listing().records where !record.status.isTerminal {
+            let records = try listing().records
+            try rebuildIndex(records)
+            for record in records where !record.status.isTerminal {
                 guard record.claimedBy != nil || record.status != .queued, !holdsLease(record.id) else { continue }
                 guard let lease = try FileLock(path: leasePath(record.id), wait: false) else { continue }
                 if let claimant = record.claimedBy, claimant.isAlive { continue }

@@ -11,6 +11,7 @@ import Glibc
 ///     jobs/<id>.json     one record per job, replaced atomically
 ///     leases/<id>.lock   flock-ed by the agent working on the job
 ///     logs/<id>.log      the job's output
+///     queued/<id>        empty: the job waits to be claimed (an index; see LocalQueue+Index)
 ///     queue.lock         flock-ed around every read-modify-write
 ///
 /// Every change happens under `queue.lock`, so two agents (or threads) never
@@ -44,7 +45,7 @@ public final class LocalQueue: Sendable {
     /// path is made absolute against the working directory.
     public init(stateDirectory: String) throws(QueueError) {
         self.stateDirectory = JobPaths.absolute(stateDirectory, relativeTo: JobPaths.currentDirectory())
-        for dir in [self.stateDirectory, jobsDirectory, leasesDirectory, logsDirectory] {
+        for dir in [self.stateDirectory, jobsDirectory, leasesDirectory, logsDirectory, queuedDirectory] {
             try StateFiles.makeDirectory(dir)
         }
     }

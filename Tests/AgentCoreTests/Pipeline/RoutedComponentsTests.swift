@@ -129,6 +129,38 @@ import Glibc
         #expect(!lines(dir + "/build-requests").contains { _ in true }, "the builder must not run")
     }
 
+    @Test func retryableStoreFailuresAreRetriedAndTheJobGoesOn() throws {
+        let registry = try RegistryHarness.start("registry", ["--user", user, "--password", password])
+        defer { registry.stop() }
+        TestSupport.write("2\n", to: dir + "/flaky")
+        let env = env() + " 'FIXSTORE_FLAKY=\(dir)/flaky'"
+        let configPath = config(destination: "\(registry.registry)/team/app")
+        let id = agent(env, "submit '\(job("src"))/job.yaml'").output.trimmed
+        _ = agent(env, "--config '\(configPath)' run --once")
+        let record = try JSONValue(parsing: agent(env, "jobs show -o json \(id)").output)
+        #expect(record["status"] == "finished", "\(record.serialized)")
+        let log = try String(contentsOfFile: dir + "/state/logs/\(id).log", encoding: .utf8)
+        #expect(log.contains("warning: context-store 'fixstore' exists failed (the store answered 503 SlowDown); retrying in 2 s (attempt 2 of 3)"), "\(log)")
+        #expect(log.contains("(attempt 3 of 3)"))
+        #expect(lines(dir + "/store/uploads").count == 1)
+    }
+
+    @Test func aStoreThatKeepsFailingFailsTheBuildWithItsMessage() throws {
+        let registry = try RegistryHarness.start("registry", ["--user", user, "--password", password])
+        defer { registry.stop() }
+        TestSupport.write("9\n", to: dir + "/flaky")
+        let env = env() + " 'FIXSTORE_FLAKY=\(dir)/flaky'"
+        let configPath = config(destination: "\(registry.registry)/team/app")
+        let id = agent(env, "submit '\(job("src"))/job.yaml'").output.trimmed
+        _ = agent(env, "--config '\(configPath)' run --once")
+        let record = try JSONValue(parsing: agent(env, "jobs show -o json \(id)").output)
+        #expect(record["status"] == "failed")
+        #expect(record["stage"] == "build")
+        #expect(record["reason"]?.stringValue?.contains("the store answered 503 SlowDown") == true, "\(record.serialized)")
+        #expect(try String(contentsOfFile: dir + "/flaky", encoding: .utf8).hasPrefix("6"), "three calls in all")
+        #expect(lines(dir + "/build-requests").isEmpty)
+    }
+
     @Test func aRegistryComponentRefusingTheDestinationIsAConfigErrorAtItsLine() {
         let configPath = config(destination: "127.0.0.1:5000/refuse-me")
         let r = agent(env(), "--config '\(configPath)' config validate")

@@ -10,7 +10,9 @@
  *                            (pointer /settings/destination).
  *   context-store "fixstore" serves the fix scheme (fix://BUCKET); keeps objects as files under
  *                            $FIXSTORE_ROOT/<bucket>/<hex>.tar.gz; each upload
- *                            appends a line to $FIXSTORE_ROOT/uploads.
+ *                            appends a line to $FIXSTORE_ROOT/uploads. While the
+ *                            file $FIXSTORE_FLAKY holds N > 0, exists fails
+ *                            retryably (503) and N goes down by one.
  *   environment "fixenv"     hints {"env":{"FIX_REGION":"r-1"},"labels":{"fix/use":"true"}};
  *                            policy echoes the request's components.
  *   builder "fixbuild"       writes each build request to $FIXBUILD_REQUESTS
@@ -108,10 +110,23 @@ static int object_paths(la_str req, char *file, char *uri, size_t cap, const cha
     return 1;
 }
 
+/* While the file $FIXSTORE_FLAKY holds a number above 0, decrements it and returns 1. */
+static int flaky(void) {
+    const char *path = getenv("FIXSTORE_FLAKY");
+    FILE *f = path ? fopen(path, "r+") : NULL;
+    if (!f) return 0;
+    int n = 0;
+    if (fscanf(f, "%d", &n) != 1) n = 0;
+    if (n > 0) { rewind(f); fprintf(f, "%d\n", n - 1); }
+    fclose(f);
+    return n > 0;
+}
+
 static la_status store_exists(void *inst, const la_call_v1 *call, la_str req) {
     (void)inst;
     char file[1024], uri[1024], out[1200];
     const char *why = NULL;
+    if (flaky()) return fail(call, LA_ERR_IO, "the store answered 503 SlowDown", "{\"retryable\":true}");
     if (!object_paths(req, file, uri, sizeof file, &why)) return fail(call, LA_ERR_INVALID_ARGUMENT, why, "");
     struct stat st;
     if (stat(file, &st) == 0) snprintf(out, sizeof out, "{\"exists\":true,\"uri\":\"%s\"}", uri);
