@@ -310,6 +310,7 @@ import Glibc
         cancellation.cancel()
         #expect(done.wait(timeout: .now() + 20) == .success)
         let seconds = KubeClock.now() - cancelledAt
+        print("cancelled build returned \(Int(seconds * 1000)) ms after the cancel, Job and Secret deleted")
         let result = outcome.withLock { $0 }
         guard case .failure(let error)? = result else { Issue.record("expected a cancellation, got \(String(describing: result))"); return }
         #expect(error.status == -4, "\(error)")
