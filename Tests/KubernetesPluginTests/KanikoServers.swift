@@ -35,10 +35,7 @@ struct KanikoServers: Sendable {
             throw StartError(description: "\(tool) is not installed (Tests/KubernetesHarness/run_tests.sh installs the packages)")
         }
         let dir = KubeTestSupport.makeTempDir("la-kaniko")
-        let harness: KubeHarness
-        do { harness = try KubeHarness.start(extraArgs: ["--buildah-root", dir + "/buildah"]) } catch {
-            throw StartError(description: error.description)
-        }
+        let harness = try startHarness(dir: dir)
         let motoPort = freePort()
         background("'\(venvBin)/moto_server' -H 127.0.0.1 -p \(motoPort)", log: dir + "/moto.log")
         let moto = "http://127.0.0.1:\(motoPort)"
@@ -70,9 +67,36 @@ struct KanikoServers: Sendable {
         return KanikoServers(harness: harness, moto: moto, registry: registry, password: password, dir: dir)
     }
 
-    /// Starts `command` in the background, stopped (by its PID) once this test process is gone.
-    private static func background(_ command: String, log: String) {
-        KubeTestSupport.shell("(\(command) >'\(log)' 2>&1 & p=$!; while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill $p) >/dev/null 2>&1 &")
+    /// Starts `command` in the background, stopped (by its PID) once this test process is gone. SIGTERM, then
+    /// SIGKILL: a child started from a test thread inherits its blocked signals, and python keeps SIGTERM blocked.
+    @discardableResult
+    private static func background(_ command: String, log: String) -> String {
+        let pidFile = log + ".pid"
+        KubeTestSupport.shell("(\(command) >'\(log)' 2>&1 & p=$!; echo $p >'\(pidFile)'; while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill $p; sleep 2; kill -9 $p) >/dev/null 2>&1 &")
+        return pidFile
+    }
+
+    /// The project's Kubernetes harness with a buildah store of its own (so kaniko Jobs really build), started
+    /// like ``KubeHarness/start(extraArgs:)`` but stopped with ``background(_:log:)``.
+    private static func startHarness(dir: String) throws(StartError) -> KubeHarness {
+        guard FileManager.default.isExecutableFile(atPath: KubeHarness.python) else {
+            throw StartError(description: "no harness venv at \(KubeHarness.python): run Tests/KubernetesHarness/run_tests.sh once")
+        }
+        let state = dir + "/harness"
+        mkdir(state, 0o700)
+        let script = KubeTestSupport.repoDir + "/Tests/KubernetesHarness/harness.py"
+        let args = ["--state-dir", state, "--pod-start-delay", "0.1", "--pod-run-seconds", "0.3", "--backoff-seconds", "0.1",
+                    "--buildah-root", dir + "/buildah"].map { "'\($0)'" }.joined(separator: " ")
+        background("'\(KubeHarness.python)' '\(script)' \(args)", log: dir + "/harness.out")
+        var info: JSONValue?
+        try waitFor("the Kubernetes harness", log: dir + "/harness.out") {
+            let lines = (KubeTestSupport.read(dir + "/harness.out") ?? "").split(separator: "\n")
+            info = lines.lazy.compactMap { try? JSONValue(parsing: String($0)) }.first { $0["url"]?.stringValue != nil }
+            return info != nil
+        }
+        guard let info, let url = info["url"]?.stringValue else { throw StartError(description: "the harness printed no url") }
+        return KubeHarness(url: url, kubeconfig: info["kubeconfig"]?.stringValue ?? "", token: info["token"]?.stringValue ?? "",
+                           ca: info["ca"]?.stringValue ?? "", stateDir: state, pid: Int32(info["pid"]?.intValue ?? 0))
     }
 
     private static func waitFor(_ what: String, log: String, _ ready: () -> Bool) throws(StartError) {
