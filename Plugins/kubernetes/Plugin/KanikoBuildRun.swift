@@ -37,7 +37,9 @@ struct KanikoBuildRun {
             return result
         } catch {
             cleanUp(created, namespace: settings.namespace)
-            if call.isCancelled { throw PluginError(.cancelled, "the build was cancelled; its Job \(settings.namespace)/\(jobName) was deleted") }
+            if call.isCancelled {
+                throw PluginError(.cancelled, "the build was cancelled" + (created.job == nil ? "" : "; its Job \(settings.namespace)/\(jobName) was deleted"))
+            }
             throw error
         }
     }
@@ -75,7 +77,7 @@ struct KanikoBuildRun {
             }
             created.secret = secretName
         }
-        call.progress(0.1, "kaniko Job created")
+        call.progress(0.1, "build Job created")
 
         let jobUID = job["metadata", "uid"]?.stringValue
         let followed = try jobUID.flatMap { uid in
@@ -211,7 +213,8 @@ struct KanikoBuildRun {
 
     static func pluginError(_ error: KubeError, doing what: String) -> PluginError {
         switch error.kind {
-        case .invalid:
+        case .invalid where error.resource == KubeResource.jobs.plural:
+            // The Job is built from kaniko-config; everything else in it the builder checked itself.
             return PluginError(.config, "could not \(what): \(error.message); fix kaniko-config", pointer: "/config/kaniko-config")
         case .cancelled:
             return PluginError(.cancelled, "the build was cancelled")
