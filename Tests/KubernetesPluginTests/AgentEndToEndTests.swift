@@ -70,4 +70,27 @@ import Testing
         let labels = harness.kubectl("get job launch-\(ok) -n \(ns) -o jsonpath={.metadata.labels.team}")
         #expect(labels.output == "vision")
     }
+
+    /// `agent jobs cancel` while `agent run` follows the job: the agent calls the runner's cancel (on another
+    /// instance than the watching one), the Job and its pods go, and the job ends `cancelled`.
+    @Test func jobsCancelDeletesTheJobAndTheJobEndsCancelled() throws {
+        let harness = try KubeHarness.shared()
+        let ns = try harness.namespace("agent-cancel")
+        KubeTestSupport.write("builder:\n  type: noop\n", to: dir + "/config.yaml")
+        let id = try submit(harness, name: "long", ns: ns, script: "echo begin; sleep 60")
+        let runner = Thread { _ = agent(harness, "--config '\(dir)/config.yaml' run --once") }
+        var running = false
+        for _ in 0..<100 where !running {
+            KubeTestSupport.sleep(0.1)
+            running = harness.kubectl("get pods -n \(ns) -l job-name=launch-\(id)").output.contains("Running")
+        }
+        try #require(running, "the pod never ran")
+        let cancel = agent(harness, "jobs cancel \(id)")
+        #expect(cancel.status == 0, "\(cancel.output)")
+        runner.join()
+        let shown = try JSONValue(parsing: agent(harness, "jobs show -o json \(id)").output)
+        #expect(shown["status"] == "cancelled", "\(shown.serialized)")
+        let listed = harness.kubectl("get jobs,pods -n \(ns)")
+        #expect(listed.output.contains("No resources found"), "\(listed.output)")
+    }
 }

@@ -241,6 +241,25 @@ import Glibc
         }
         #expect(resumed == ["a", "b", "c"])
         #expect(requests >= 3, "the follow timed out and resumed")
+
+        // The same with a KubeLogPosition (the harness ignores timestamps=true: bytes mode).
+        var position = KubeLogPosition()
+        var again: [String] = []
+        requests = 0
+        _ = try client.create(.pods, namespace: ns, ["metadata": ["name": "slow2"], "spec": [
+            "restartPolicy": "Never",
+            "containers": [["name": "main", "image": "busybox", "command": ["/bin/sh", "-c", "echo a; sleep 1.2; echo b; sleep 1.2; echo c"]]],
+        ]])
+        while requests < 40 {
+            requests += 1
+            do {
+                if try client.followLogs(pod: "slow2", namespace: ns, position: &position, timeoutMilliseconds: 700, onLine: { again.append($0) }) { break }
+            } catch let error as KubeError where error.kind == .invalid {
+                KubeTestSupport.sleep(0.1)
+            }
+        }
+        #expect(again == ["a", "b", "c"])
+        #expect(position.timestamps == false)
         #expect { try client.logs(pod: "missing", namespace: ns) { _ in } } throws: { ($0 as? KubeError)?.kind == .notFound }
     }
 }

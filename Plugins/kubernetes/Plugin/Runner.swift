@@ -8,13 +8,14 @@ import Synchronization
 /// Config (all optional): `kubeconfig` (a file; default KUBECONFIG, ~/.kube/config, then in-cluster),
 /// `context`, `namespace` (when the job names none; default the context's), `secure` (default true: refuse
 /// pods that reach into the node; W&B's top-level `secure_mode: true` forces it). Thread-safe (`concurrent: true`): every operation builds its own
-/// request state; the shared parts (connection, cancelled set) are locked.
+/// request state; the shared parts (connection, the cancelled set) are locked.
 final class KubernetesRunner: Runner, Sendable {
     let connection: KubeConnection
     let namespace: String?
     let secure: Bool
-    /// Handles cancelled by this process, so a watch in another thread reports `cancelled`, not `lost`.
-    let cancelled = Mutex<Set<String>>([])
+    /// Handles cancelled by this process, so a watch in another thread reports `cancelled`, not `lost`. Per
+    /// process, not per instance: the agent may cancel through another instance than the one watching.
+    static let cancelledHandles = Mutex<Set<String>>([])
 
     init(_ context: ComponentContext) throws {
         var config = context.config
@@ -142,7 +143,7 @@ final class KubernetesRunner: Runner, Sendable {
 
     func cancel(_ request: CancelRequest, _ call: Call) throws {
         let handle = try RunnerHandle(request.handle)
-        cancelled.withLock { _ = $0.insert(handle.key) }
+        Self.cancelledHandles.withLock { _ = $0.insert(handle.key) }
         let client = try connection.client(call)
         // Marked first, so a watch elsewhere (another agent) that sees the Job go reports `cancelled`.
         if try Self.kube({ try client.getIfExists(.jobs, handle.job, namespace: handle.namespace) }) != nil {

@@ -79,30 +79,27 @@ extension KubernetesRunner {
     /// hide the Job ending or being deleted. False when the container has not started yet (400), so it is tried
     /// again; a pod deleted meanwhile counts as done.
     func followLog(_ client: KubeClient, pod: String, namespace: String, jobName: String, call: Call) throws -> Bool {
-        var offset = 0
+        var position = KubeLogPosition()
         do {
             while true {
-                let step = try client.followLogs(pod: pod, namespace: namespace, from: offset, timeoutMilliseconds: 10_000) { call.log($0) }
-                offset = step.offset
-                if step.ended { return true }
+                if try client.followLogs(pod: pod, namespace: namespace, position: &position, timeoutMilliseconds: 10_000, onLine: { call.log($0) }) {
+                    return true
+                }
                 try call.checkCancellation()
                 // Time is up with the stream still open: go on only while the pod can still write.
                 let current = try client.getIfExists(.jobs, jobName, namespace: namespace)
                 let podState = try client.list(.pods, namespace: namespace, fieldSelector: "metadata.name=\(pod)").items.first
                 let podDone = podState == nil || ["Succeeded", "Failed"].contains(podState?["status", "phase"]?.stringValue ?? "")
                 if current == nil || current.map({ Self.outcome($0, pods: []) != nil }) == true || podDone {
+                    // The rest of what it wrote, without the part already copied.
                     if podState != nil {
-                        // The rest of what it wrote, without the part already copied.
-                        var seen = 0
-                        try client.logs(pod: pod, namespace: namespace) { line in
-                            seen += line.utf8.count + 1
-                            if seen > offset { call.log(line) }
-                        }
+                        _ = try client.followLogs(pod: pod, namespace: namespace, position: &position, follow: false,
+                                                  timeoutMilliseconds: 30_000, onLine: { call.log($0) })
                     }
                     return true
                 }
             }
-        } catch let error as KubeError where error.kind == .invalid && offset == 0 {
+        } catch let error as KubeError where error.kind == .invalid && position == KubeLogPosition() {
             return false
         } catch let error as KubeError where error.kind == .notFound {
             return true
@@ -111,7 +108,7 @@ extension KubernetesRunner {
 
     /// The Job is gone: cancelled if this agent (or another, by the annotation) cancelled it, else lost.
     func gone(_ handle: RunnerHandle, _ last: KubeJSON?) -> RunOutcome {
-        if cancelled.withLock({ $0.contains(handle.key) }) || last?["metadata", "annotations", RunnerJob.cancelledAnnotation] != nil {
+        if Self.cancelledHandles.withLock({ $0.contains(handle.key) }) || last?["metadata", "annotations", RunnerJob.cancelledAnnotation] != nil {
             return RunOutcome(state: .cancelled, reason: "cancelled: job \(handle.key) deleted")
         }
         return RunOutcome(state: .lost, reason: "job \(handle.key) no longer exists (deleted outside the agent, or removed by ttlSecondsAfterFinished)")
