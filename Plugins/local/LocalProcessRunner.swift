@@ -51,7 +51,7 @@ struct LocalProcessRunner: Runner {
 
     func watch(_ request: WatchRequest, _ call: Call) throws -> RunOutcome {
         let handle = try RunnerHandle(request.handle)
-        var log = LogFollower(path: handle.dir + "/output.log")
+        var log = LogFollower(path: handle.dir + "/output.log", checkpoint: handle.dir + "/forwarded")
         while true {
             log.forward { call.log($0) }
             if let code = RunnerState.exitCode(in: handle.dir) {

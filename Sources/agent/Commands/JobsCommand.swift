@@ -34,8 +34,8 @@ struct SubmitCommand: ParsableCommand {
 struct JobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "Show and cancel jobs in the local queue.",
-        subcommands: [JobsList.self, JobsShow.self, JobsCancel.self]
+        abstract: "Show, cancel and prune jobs in the local queue.",
+        subcommands: [JobsList.self, JobsShow.self, JobsCancel.self, JobsPrune.self]
     )
 }
 
@@ -92,4 +92,45 @@ struct JobsCancel: ParsableCommand {
         let record = try global.openQueue().cancel(id)
         print(record.status == .cancelled ? "\(record.id): cancelled" : "\(record.id): cancellation requested (the agent stops it)")
     }
+}
+
+struct JobsPrune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Delete ended jobs (finished, failed, cancelled) and their logs.",
+        discussion: "Jobs that have not ended are never touched; safe while agents run. Example: agent jobs prune --older-than 7d --keep 100"
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("older-than"), help: ArgumentHelp("Only jobs that ended this long ago: 90s, 30m, 12h, 7d.", valueName: "age"))
+    var olderThan: AgeOption
+
+    @Option(help: "Keep the N most recently ended jobs whatever their age.")
+    var keep = 0
+
+    func validate() throws {
+        guard keep >= 0 else { throw ValidationError("--keep must be 0 or more") }
+    }
+
+    func run() throws {
+        global.applyVerbosity()
+        let report = try global.openQueue().prune(olderThan: olderThan.seconds, keep: keep)
+        print("removed \(report.removed.count) ended job\(report.removed.count == 1 ? "" : "s"); kept \(report.kept)")
+    }
+}
+
+/// A duration written as a number and a unit (`s`, `m`, `h`, `d`).
+struct AgeOption: ExpressibleByArgument {
+    let seconds: Double
+
+    init?(argument: String) {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        guard let unit = argument.last, let factor = units[unit], let n = Double(argument.dropLast()), n >= 0, n.isFinite else {
+            return nil
+        }
+        seconds = n * factor
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
 }

@@ -119,6 +119,21 @@ import Testing
         #expect(r.output == "error: config file not found: /nonexistent/launch-config.yaml\n")
     }
 
+    @Test func jobsPruneRemovesEndedJobsAndRejectsABadAge() {
+        let state = "--state-dir '\(dir)/state'"
+        TestSupport.write("name: t\npath: .\nentry_point: [\"true\"]\n", to: dir + "/job.yaml")
+        TestSupport.write("builder:\n  type: noop\n", to: dir + "/config.yaml")
+        let id = agent("\(state) submit '\(dir)/job.yaml'").output.trimmed
+        let waiting = agent("\(state) --config '\(dir)/config.yaml' run --once")
+        #expect(waiting.status == 0, "\(waiting.output)")
+        #expect(agent("\(state) jobs prune --older-than 1d").output == "removed 0 ended jobs; kept 1\n")
+        #expect(agent("\(state) jobs prune --older-than 0s").output == "removed 1 ended job; kept 0\n")
+        #expect(agent("\(state) jobs show \(id)").status != 0)
+        let bad = agent("\(state) jobs prune --older-than 7 days")
+        #expect(bad.status == 64)
+        #expect(bad.output.contains("--older-than"), "\(bad.output)")
+    }
+
     @Test func unknownCommandIsAUsageError() {
         #expect(agent("frobnicate").status == 64)
     }

@@ -43,7 +43,7 @@ import Glibc
         mkdir(source, 0o755)
         TestSupport.write("FROM scratch\nCOPY model.txt /model.txt\n", to: source + "/Dockerfile")
         TestSupport.write("weights v1\n", to: source + "/model.txt")
-        let command = marker.map { "sleep 2; echo ran >> \($0)" } ?? "cat model.txt"
+        let command = marker.map { "echo before the restart; sleep 2; echo ran >> \($0)" } ?? "cat model.txt"
         let spec = source + "/job.yaml"
         TestSupport.write("name: train\npath: .\nentry_point: [sh, -c, \"\(command)\"]\n", to: spec)
         return spec
@@ -104,6 +104,10 @@ import Glibc
             status = (try? show(env, id))?["status"]?.stringValue ?? ""
         }
         try #require(status == "running")
+        // Let the first agent hand the job's first line to the job log before it dies.
+        let logPath = try #require(try show(env, id)["log_path"]?.stringValue)
+        for _ in 0..<40 where !((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").contains("before the restart") { usleep(50_000) }
+        usleep(300_000)
         let pid = Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmed)!
         kill(pid, SIGKILL)
 
@@ -116,6 +120,8 @@ import Glibc
         let log = try String(contentsOfFile: try #require(job["log_path"]?.stringValue), encoding: .utf8)
         #expect(log.contains("re-attaches to the running job"))
         #expect(log.components(separatedBy: "[run] started ").count == 2, "launched more than once:\n\(log)")
+        // The re-attached watch resumes the output where the first agent stopped: no line twice.
+        #expect(log.components(separatedBy: "[run] before the restart").count == 2, "output repeated after re-attach:\n\(log)")
     }
 
     @Test func badInputFailsTheJobWithStageAndReasonAndTheAgentGoesOn() throws {

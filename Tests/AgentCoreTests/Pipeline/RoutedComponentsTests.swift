@@ -129,15 +129,20 @@ import Glibc
         #expect(!lines(dir + "/build-requests").contains { _ in true }, "the builder must not run")
     }
 
-    @Test func retryableStoreFailuresAreRetriedAndTheJobGoesOn() throws {
+    /// One job against a store whose `exists` fails retryably `failures` times; its record and id.
+    func runWithFlakyStore(failures: Int) throws -> (record: JSONValue, id: String) {
         let registry = try RegistryHarness.start("registry", ["--user", user, "--password", password])
         defer { registry.stop() }
-        TestSupport.write("2\n", to: dir + "/flaky")
+        TestSupport.write("\(failures)\n", to: dir + "/flaky")
         let env = env() + " 'FIXSTORE_FLAKY=\(dir)/flaky'"
         let configPath = config(destination: "\(registry.registry)/team/app")
         let id = agent(env, "submit '\(job("src"))/job.yaml'").output.trimmed
         _ = agent(env, "--config '\(configPath)' run --once")
-        let record = try JSONValue(parsing: agent(env, "jobs show -o json \(id)").output)
+        return (try JSONValue(parsing: agent(env, "jobs show -o json \(id)").output), id)
+    }
+
+    @Test func retryableStoreFailuresAreRetriedAndTheJobGoesOn() throws {
+        let (record, id) = try runWithFlakyStore(failures: 2)
         #expect(record["status"] == "finished", "\(record.serialized)")
         let log = try String(contentsOfFile: dir + "/state/logs/\(id).log", encoding: .utf8)
         #expect(log.contains("warning: context-store 'fixstore' exists failed (the store answered 503 SlowDown); retrying in 2 s (attempt 2 of 3)"), "\(log)")
@@ -146,14 +151,7 @@ import Glibc
     }
 
     @Test func aStoreThatKeepsFailingFailsTheBuildWithItsMessage() throws {
-        let registry = try RegistryHarness.start("registry", ["--user", user, "--password", password])
-        defer { registry.stop() }
-        TestSupport.write("9\n", to: dir + "/flaky")
-        let env = env() + " 'FIXSTORE_FLAKY=\(dir)/flaky'"
-        let configPath = config(destination: "\(registry.registry)/team/app")
-        let id = agent(env, "submit '\(job("src"))/job.yaml'").output.trimmed
-        _ = agent(env, "--config '\(configPath)' run --once")
-        let record = try JSONValue(parsing: agent(env, "jobs show -o json \(id)").output)
+        let (record, _) = try runWithFlakyStore(failures: 9)
         #expect(record["status"] == "failed")
         #expect(record["stage"] == "build")
         #expect(record["reason"]?.stringValue?.contains("the store answered 503 SlowDown") == true, "\(record.serialized)")
