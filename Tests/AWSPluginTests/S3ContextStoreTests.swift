@@ -70,6 +70,9 @@ import Glibc
         #expect(run.results.first?["ok"]?["uri"] == .string("s3://\(bucket)/\(file.hex).tar.gz"), "\(run.results)")
         #expect(S3Fixtures.sha256(moto, bucket, "\(file.hex).tar.gz") == file.hex)
         #expect(proxy.count { $0.hasPrefix("PUT ") } == 1 && proxy.count { $0.hasPrefix("POST ") } == 0, "\(proxy.requests)")
+        // moto does not check x-amz-checksum-sha256 but keeps it: it must be the base64 SHA-256 of the bytes.
+        let checksum = S3Fixtures.tool(moto, "checksum \(bucket) \(file.hex).tar.gz").output
+        #expect(checksum.hasSuffix(" ok\n") && !checksum.hasPrefix("none"), "\(checksum)")
     }
 
     /// The proxy drops the connection in the middle of part 2's body once: the part is sent again and the

@@ -41,7 +41,8 @@ extension S3Client {
     /// checks every byte it stores against the digest at no hashing cost here.
     public func putObject(_ location: S3Location, key: String, file: S3FileSlice, sha256: [UInt8]?) throws(S3Error) {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/gzip")]
-        if let sha256 { headers.append(("x-amz-checksum-sha256", Base64.encode(sha256))) }
+        // The algorithm header is PutObject's ChecksumAlgorithm parameter, as the SDKs send it with the value.
+        if let sha256 { headers += [("x-amz-sdk-checksum-algorithm", "SHA256"), ("x-amz-checksum-sha256", Base64.encode(sha256))] }
         _ = try call(Operation("PutObject", location, key: key, permission: "s3:PutObject"), method: "PUT", headers: headers,
                      file: file, timeoutMilliseconds: Self.timeout(forBytes: file.length))
     }

@@ -3,6 +3,8 @@
 
     s3_tool.py ENDPOINT create-bucket BUCKET
     s3_tool.py ENDPOINT sha256 BUCKET KEY             -> sha256 hex of the object, or "missing"
+    s3_tool.py ENDPOINT checksum BUCKET KEY           -> the stored x-amz-checksum-sha256, and whether it is the base64
+                                                         SHA-256 of the stored bytes: "VALUE ok" / "VALUE mismatch"
     s3_tool.py ENDPOINT uploads BUCKET                -> JSON list of keys with multipart uploads in progress
     s3_tool.py ENDPOINT start-partial BUCKET KEY FILE PART_SIZE N
                                                       -> starts a multipart upload of FILE and sends only its first
@@ -36,6 +38,12 @@ elif command == "sha256":
     for chunk in iter(lambda: body.read(1 << 20), b""):
         h.update(chunk)
     print(h.hexdigest())
+elif command == "checksum":
+    import base64
+    r = s3.get_object(Bucket=rest[0], Key=rest[1], ChecksumMode="ENABLED")
+    stored = r.get("ChecksumSHA256", "none")
+    actual = base64.b64encode(hashlib.sha256(r["Body"].read()).digest()).decode()
+    print(stored, "ok" if stored == actual else "mismatch")
 elif command == "uploads":
     r = s3.list_multipart_uploads(Bucket=rest[0])
     print(json.dumps([u["Key"] for u in r.get("Uploads", [])]))
