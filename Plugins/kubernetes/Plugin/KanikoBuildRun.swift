@@ -140,7 +140,7 @@ struct KanikoBuildRun {
     /// The build pod's log, copied into the job log unless it was streamed already (``KanikoLogFollower``);
     /// returns its text and the pod's state when it did not succeed.
     private func copyLogs(_ client: KubeClient, namespace: String, jobUID: String?,
-                          followed: (pod: String, lines: [String])?) -> (text: String, podState: String?) {
+                          followed: KanikoLogFollower.Followed?) -> (text: String, podState: String?) {
         guard let jobUID else { return (followed?.lines.joined(separator: "\n") ?? "", nil) }
         let pods: [KubeJSON]
         do {
@@ -152,12 +152,15 @@ struct KanikoBuildRun {
         // The newest pod is the one that decided the Job's outcome.
         guard let pod = pods.max(by: { ($0["metadata", "creationTimestamp"]?.stringValue ?? "") < ($1["metadata", "creationTimestamp"]?.stringValue ?? "") }),
               let podName = pod["metadata", "name"]?.stringValue else { return (followed?.lines.joined(separator: "\n") ?? "", nil) }
-        if let followed, followed.pod == podName {
-            return (followed.lines.joined(separator: "\n"), Self.podState(pod))
+        // The pod that was streamed: only what the stream did not deliver; another pod (a retry): all of it.
+        var position = followed?.pod == podName ? followed?.position ?? KubeLogPosition() : KubeLogPosition()
+        var lines = followed?.pod == podName ? followed?.lines ?? [] : []
+        if followed?.pod == podName, followed?.complete == true {
+            return (lines.joined(separator: "\n"), Self.podState(pod))
         }
-        var lines: [String] = []
         do {
-            try client.logs(pod: podName, namespace: namespace) { line in
+            _ = try client.followLogs(pod: podName, namespace: namespace, position: &position, follow: false,
+                                      timeoutMilliseconds: 30_000) { line in
                 lines.append(line)
                 call.log(line)
             }

@@ -4,9 +4,10 @@ import LaunchAgentPluginKit
 /// Streams the build pod's log into the job log while kaniko runs (W&B read it only at the end).
 ///
 /// Sequential, without helper threads: watch the Job's pods until one has started, then follow its log
-/// (`follow=true`) until the container ends. While waiting for a pod it also looks at the Job at each watch
+/// (`follow=true`, resumable) until the container ends. While waiting for a pod it also looks at the Job at each watch
 /// reconnect (every 5 s), so a Job that fails with its pod still Pending (image pull errors, deadline) is not
-/// waited on. Anything unexpected returns nil: the builder then copies the log after the Job ends instead.
+/// waited on. When no pod started, or the stream broke off, the builder copies the (rest of the) log after the Job
+/// ends instead.
 struct KanikoLogFollower {
     let client: KubeClient
     let call: Call
@@ -15,22 +16,39 @@ struct KanikoLogFollower {
     let jobUID: String
     let deadlineSeconds: Int
 
-    /// The pod followed and its lines; nil when no pod started or the stream broke off.
-    func run() throws -> (pod: String, lines: [String])? {
-        guard let pod = try startedPod() else { return nil }
+    /// What was streamed: the pod, its lines, where the stream stopped, and whether it reached the end.
+    struct Followed {
+        var pod: String
         var lines: [String] = []
-        do {
-            try client.logs(pod: pod, namespace: namespace, follow: true) { line in
-                lines.append(line)
-                call.log(line)
+        var position = KubeLogPosition()
+        var complete = false
+    }
+
+    /// The pod followed and what it logged; nil when no pod started. Each request is bounded (30 s) and resumed
+    /// from its ``KubeLogPosition``, so a dropped or stalled stream neither hangs the build nor repeats lines.
+    func run() throws -> Followed? {
+        guard let pod = try startedPod() else { return nil }
+        var followed = Followed(pod: pod)
+        var failures = 0
+        while !followed.complete {
+            do {
+                followed.complete = try client.followLogs(pod: pod, namespace: namespace, position: &followed.position,
+                                                          timeoutMilliseconds: 30_000) { line in
+                    followed.lines.append(line)
+                    call.log(line)
+                }
+                if !followed.complete, jobEnded() { break }
+            } catch let error as KubeError where error.kind == .cancelled {
+                throw PluginError(.cancelled, "the build was cancelled")
+            } catch let error as KubeError where error.kind == .io && error.retryable && failures < 5 {
+                failures += 1
+                KubeClock.sleep(seconds: 1)
+            } catch {
+                call.log("stopped following the log of pod \(namespace)/\(pod) (\(error)); the rest is copied when the build ends", level: .debug)
+                break
             }
-        } catch let error as KubeError where error.kind == .cancelled {
-            throw PluginError(.cancelled, "the build was cancelled")
-        } catch {
-            call.log("stopped following the log of pod \(namespace)/\(pod) (\(error)); the rest is copied when the build ends", level: .debug)
-            return lines.isEmpty ? nil : (pod, lines)
         }
-        return (pod, lines)
+        return followed
     }
 
     /// The first pod of the Job whose container has started (or already ended).
