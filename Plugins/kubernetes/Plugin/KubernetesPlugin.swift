@@ -10,6 +10,7 @@ let kubernetesPlugin = Plugin(
     components: [
         .runner("kubernetes", summary: "runs each job as a batch/v1 Job (resource_args.kubernetes), status from watches, logs from the pods",
                 concurrent: true, create: KubernetesRunner.init),
+        .builder("kaniko", summary: "builds in the cluster: a kaniko Job per build (context from the context store or a PVC, push credentials in a dockerconfigjson Secret), cleaned up after", create: KanikoBuilder.init),
     ]
 )
 
