@@ -45,14 +45,19 @@ public struct S3Uploader: Sendable {
     }
 
     let client: S3Client
+    /// Sends the abort after a failure or cancellation: a client whose requests are not cancelled with the
+    /// operation's call (nil: ``client``), so that a cancelled upload still leaves no parts behind.
+    let cleanupClient: S3Client?
     let options: Options
     let isCancelled: @Sendable () -> Bool
     let progress: @Sendable (Double, String) -> Void
     let log: @Sendable (String) -> Void
 
-    public init(client: S3Client, options: Options = Options(), isCancelled: @escaping @Sendable () -> Bool = { false },
+    public init(client: S3Client, cleanupClient: S3Client? = nil, options: Options = Options(),
+                isCancelled: @escaping @Sendable () -> Bool = { false },
                 progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.client = client
+        self.cleanupClient = cleanupClient
         self.options = options
         self.isCancelled = isCancelled
         self.progress = progress
@@ -173,11 +178,11 @@ public struct S3Uploader: Sendable {
     func abort(_ location: S3Location, key: String, uploadID: String, after error: S3Error) -> S3Error {
         var error = error
         do {
-            try client.abortMultipartUpload(location, key: key, uploadID: uploadID)
+            try (cleanupClient ?? client).abortMultipartUpload(location, key: key, uploadID: uploadID)
             error.message += "; the multipart upload was aborted, nothing was stored"
         } catch let abortError {
-            // After a cancellation the host may refuse further requests of this call: the upload then stays,
-            // invisible, until a repeated upload resumes it or a lifecycle rule removes it.
+            // S3 unreachable (or, without a cleanup client, the cancelled call refused the request): the upload
+            // then stays, invisible, until a repeated upload resumes it or a lifecycle rule removes it.
             log("could not abort multipart upload \(uploadID) of s3://\(location.bucket)/\(key): \(abortError.message)")
             error.message += "; the incomplete multipart upload \(uploadID) could not be aborted (\(abortError.message)): a repeated upload resumes it, an AbortIncompleteMultipartUpload lifecycle rule removes it"
         }

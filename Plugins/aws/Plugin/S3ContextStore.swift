@@ -72,7 +72,12 @@ struct S3ContextStore: ContextStore {
     }
 
     func upload(_ upload: ContextUpload, _ call: Call) throws -> StoredContext {
-        let uploader = S3Uploader(client: try client(call), options: options,
+        // The abort after a cancellation goes out on a call that is never cancelled (bounded by its own timeout).
+        try call.withCleanupCall { cleanup in try self.upload(upload, call, cleanup: cleanup) }
+    }
+
+    private func upload(_ upload: ContextUpload, _ call: Call, cleanup: Call) throws -> StoredContext {
+        let uploader = S3Uploader(client: try client(call), cleanupClient: try client(cleanup), options: options,
                                   isCancelled: { call.isCancelled },
                                   progress: { call.progress($0, $1) },
                                   log: { call.log($0, level: .info) })
