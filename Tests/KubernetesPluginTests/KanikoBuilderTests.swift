@@ -12,9 +12,8 @@ import Glibc
 /// for real: the harness runs the kaniko Job with buildah, fetching the context from moto S3 and pushing to a
 /// docker-registry with htpasswd auth; skopeo and kubectl are the judges.
 ///
-/// The plugin reaches the harness over TLS through the host's HTTP service, which takes its CA bundle from
-/// SSL_CERT_FILE only (interfaces.md §12); `setenv` is unsafe while other tests run, so these in-process tests
-/// give the plugin a kubeconfig with insecure-skip-tls-verify. The `agent run` end to end verifies the CA.
+/// The plugin reaches the harness over TLS through the host's HTTP service, verified against the harness CA
+/// that the kubeconfig names (`ca_pem`, interfaces.md §12).
 @Suite(.serialized) struct KanikoBuilderTests {
     static var buildDir: String {
         var buf = [CChar](repeating: 0, count: 4096)
@@ -37,12 +36,12 @@ import Glibc
         ]))
     }
 
-    /// A kubeconfig for the plugin: the harness's server and token, TLS not verified (see the suite's comment).
+    /// A kubeconfig for the plugin: the harness's server, CA and token.
     static func kubeconfig(_ harness: KubeHarness) -> String {
         let path = KubeTestSupport.makeTempDir("la-kaniko-kc") + "/config"
         KubeTestSupport.write("""
             {"apiVersion": "v1", "kind": "Config", "current-context": "h",
-             "clusters": [{"name": "h", "cluster": {"server": "\(harness.url)", "insecure-skip-tls-verify": true}}],
+             "clusters": [{"name": "h", "cluster": {"server": "\(harness.url)", "certificate-authority": "\(harness.ca)"}}],
              "users": [{"name": "u", "user": {"token": "\(harness.token)"}}],
              "contexts": [{"name": "h", "context": {"cluster": "h", "user": "u", "namespace": "default"}}]}
             """, to: path, mode: 0o600)
