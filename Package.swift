@@ -59,11 +59,11 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
-        .systemLibrary(
+        // libcurl, loaded with dlopen on the first HTTP request (Sources/CCurl/include/la_curl.h):
+        // headers from libcurl4-openssl-dev, no link-time dependency.
+        .target(
             name: "CCurl",
-            path: "Sources/CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
+            path: "Sources/CCurl"
         ),
         .systemLibrary(
             name: "CZlib",

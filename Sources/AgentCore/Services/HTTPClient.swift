@@ -135,7 +135,7 @@ private final class HTTPTransfer {
 
     func run(caBundle: (file: String?, directory: String?)) -> Result<HTTPResponseHead, HTTPError> {
         guard HTTPTransfer.globalInit == CURLE_OK else {
-            return .failure(HTTPError(.io, "\(label): libcurl failed to initialise (\(HTTPTransfer.curlMessage(HTTPTransfer.globalInit)))"))
+            return .failure(HTTPError(.io, "\(label): libcurl could not be loaded: \(String(cString: la_curl_load_error()))"))
         }
         if cancel() { return .failure(HTTPError(.cancelled, "\(label): cancelled before it started")) }
         do throws(HTTPError) {
@@ -150,7 +150,7 @@ private final class HTTPTransfer {
         self.handle = handle
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer {
-            curl_slist_free_all(headerList)
+            la_curl_slist_free_all(headerList)
             HTTPHandlePool.shared.give(handle)
             self.handle = nil
         }
@@ -217,7 +217,7 @@ private final class HTTPTransfer {
                 // "Name;" is libcurl's spelling of a header with an empty value
                 // ("Name:" would remove the header instead).
                 let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
-                headerList = curl_slist_append(headerList, line)
+                headerList = la_curl_slist_append(headerList, line)
             }
             if headerList != nil { set(la_curl_set_ptr(handle, CURLOPT_HTTPHEADER, headerList)) }
 
@@ -236,7 +236,7 @@ private final class HTTPTransfer {
             set(la_curl_set_ptr(handle, CURLOPT_XFERINFODATA, me))
             set(la_curl_set_ptr(handle, CURLOPT_ERRORBUFFER, errorBuffer))
             guard setup == CURLE_OK else { return setup }
-            return curl_easy_perform(handle)
+            return la_curl_easy_perform(handle)
         }
 
         if let callbackError { return .failure(callbackError) }
@@ -395,7 +395,7 @@ private final class HTTPTransfer {
     }
 
     static func curlMessage(_ code: CURLcode) -> String {
-        curl_easy_strerror(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)"
+        la_curl_easy_strerror(code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)"
     }
 
     /// `url` without user info, query or fragment: what may appear in a message.
@@ -420,9 +420,9 @@ private final class HTTPTransfer {
         return String(t)
     }
 
-    /// `curl_global_init` is not thread-safe in every libcurl build; a lazy
-    /// static runs it exactly once, before the first handle is made.
-    static let globalInit: CURLcode = la_curl_global_init_default()
+    /// Loads libcurl and runs `curl_global_init` exactly once (not thread-safe
+    /// in every libcurl build), before the first handle is made.
+    static var globalInit: CURLcode { la_curl_load() }
 }
 
 /// The request body as libcurl pulls it: bytes in memory, or a file slice read
@@ -511,16 +511,16 @@ private final class HTTPHandlePool: Sendable {
 
     func take() -> UnsafeMutableRawPointer? {
         if let handle = idle.withLock({ $0.handles.popLast() }) { return handle }
-        return curl_easy_init()
+        return la_curl_easy_init()
     }
 
     func give(_ handle: UnsafeMutableRawPointer) {
-        curl_easy_reset(handle)
+        la_curl_easy_reset(handle)
         let kept = idle.withLock { pool -> Bool in
             guard pool.handles.count < HTTPHandlePool.maxIdle else { return false }
             pool.handles.append(handle)
             return true
         }
-        if !kept { curl_easy_cleanup(handle) }
+        if !kept { la_curl_easy_cleanup(handle) }
     }
 }
