@@ -16,7 +16,18 @@ enum KubeTestSupport {
     }
 
     static func write(_ text: String, to path: String, mode: Int = 0o644) {
-        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        // O_CLOEXEC: a test on another thread may spawn a process meanwhile; an inherited write
+        // descriptor would make exec of this file (a script a test runs) fail with ETXTBSY.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; break }
+            offset += n
+        }
+        close(fd)
         chmod(path, mode_t(mode))
     }
 
